@@ -1,0 +1,59 @@
+# afdio's front door. A new user types two commands: `make demo` and
+# `make test`. Both first run `make setup`, which installs only what is
+# missing: Zig (pinned, from PyPI) and Debian packages.
+
+ZIG_VERSION := 0.15.2
+PYTHON      ?= python3
+ZIG         := $(PYTHON) -m ziglang
+APT_PACKAGES := wine libcriterion-dev bc pkg-config
+ZIGFLAGS    ?=
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all setup demo test test-native test-windows cross build examples bench clean
+
+all: build
+
+setup:
+	@if [ "$$($(ZIG) version 2>/dev/null)" != "$(ZIG_VERSION)" ]; then \
+	  echo "setup: installing Zig $(ZIG_VERSION) (pip: ziglang==$(ZIG_VERSION))"; \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "ziglang==$(ZIG_VERSION)" || exit 1; \
+	fi
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+	@command -v wine >/dev/null || { echo "setup: wine is missing after install" >&2; exit 1; }
+	@echo "setup: zig $$($(ZIG) version), $$(wine --version), criterion $$(dpkg-query -W -f='$${Version}' libcriterion-dev)"
+
+build: setup
+	$(ZIG) build $(ZIGFLAGS)
+
+# Both halves always run, so a failure in one still shows the other's result.
+test: setup
+	@rc=0; \
+	echo "== native tests"; $(ZIG) build test-native $(ZIGFLAGS) || rc=1; \
+	echo "== Windows tests under Wine"; $(ZIG) build test-windows $(ZIGFLAGS) || rc=1; \
+	exit $$rc
+
+test-native: setup
+	$(ZIG) build test-native $(ZIGFLAGS)
+
+test-windows: setup
+	$(ZIG) build test-windows $(ZIGFLAGS)
+
+demo: setup
+	$(ZIG) build demo $(ZIGFLAGS)
+
+cross: setup
+	$(ZIG) build cross $(ZIGFLAGS)
+
+examples: setup
+	$(ZIG) build examples $(ZIGFLAGS)
+
+clean:
+	rm -rf .zig-cache zig-out

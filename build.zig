@@ -1,0 +1,317 @@
+//! afdio's build: the library (static and shared), the tests (native with
+//! Criterion, Windows under Wine with the shim runner), cross-compilation,
+//! examples, demo and benchmarks. The backend is chosen here by target OS:
+//! no `#ifdef` forest in the sources.
+const std = @import("std");
+
+// ---------------------------------------------------------------------------
+// Sources, one list per folder and backend.
+
+const core_sources = [_][]const u8{
+    "core/error.c",
+};
+
+/// Windows: the AFD driver layer and the completion-port selector.
+const afd_sources = [_][]const u8{
+    "core/none.c",
+};
+const iocp_sources = [_][]const u8{};
+
+/// Linux.
+const epoll_sources = [_][]const u8{
+    "core/none.c",
+};
+
+/// macOS and the BSDs.
+const kqueue_sources = [_][]const u8{
+    "core/none.c",
+};
+
+/// Targets with no backend yet.
+const none_sources = [_][]const u8{
+    "core/none.c",
+};
+
+const net_sources = [_][]const u8{};
+
+/// Test files (tests/<name>.c), one executable each.
+const tests_common = [_][]const u8{
+    "errors_table",
+};
+const tests_windows_only = [_][]const u8{};
+const tests_unix_only = [_][]const u8{};
+
+/// Helpers linked into every test executable.
+const test_util_common = [_][]const u8{};
+const test_util_windows = [_][]const u8{};
+const test_util_unix = [_][]const u8{};
+
+/// `zig build cross` targets.
+const cross_targets = [_][]const u8{
+    "x86_64-windows-gnu",
+    "aarch64-windows-gnu",
+    "x86-windows-gnu",
+    "x86_64-linux-gnu",
+    "x86_64-linux-musl",
+    "aarch64-linux-gnu",
+    "x86_64-macos",
+    "aarch64-macos",
+    "x86_64-freebsd",
+};
+
+const windows_test_target = "x86_64-windows-gnu";
+
+const common_flags = [_][]const u8{
+    "-std=c11",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wshadow",
+    "-Wstrict-prototypes",
+    "-fvisibility=hidden",
+};
+const windows_flags = [_][]const u8{
+    "-DWIN32_LEAN_AND_MEAN",
+    "-DNOMINMAX",
+};
+const unix_flags = [_][]const u8{
+    "-D_GNU_SOURCE", // accept4, SOCK_CLOEXEC, eventfd on Linux; harmless elsewhere
+};
+
+pub const Backend = enum { afd, epoll, kqueue, none };
+
+fn backendOf(t: std.Target) Backend {
+    return switch (t.os.tag) {
+        .windows => .afd,
+        .linux => .epoll,
+        .macos, .ios, .freebsd, .netbsd, .openbsd, .dragonfly => .kqueue,
+        else => .none,
+    };
+}
+
+fn cFlags(b: *std.Build, t: std.Target, extra: []const []const u8) []const []const u8 {
+    var list: std.ArrayList([]const u8) = .empty;
+    list.appendSlice(b.allocator, &common_flags) catch @panic("OOM");
+    if (t.os.tag == .windows)
+        list.appendSlice(b.allocator, &windows_flags) catch @panic("OOM")
+    else
+        list.appendSlice(b.allocator, &unix_flags) catch @panic("OOM");
+    list.appendSlice(b.allocator, extra) catch @panic("OOM");
+    return list.items;
+}
+
+fn libSources(b: *std.Build, t: std.Target) []const []const u8 {
+    var list: std.ArrayList([]const u8) = .empty;
+    const a = b.allocator;
+    list.appendSlice(a, &core_sources) catch @panic("OOM");
+    switch (backendOf(t)) {
+        .afd => {
+            list.appendSlice(a, &afd_sources) catch @panic("OOM");
+            list.appendSlice(a, &iocp_sources) catch @panic("OOM");
+        },
+        .epoll => list.appendSlice(a, &epoll_sources) catch @panic("OOM"),
+        .kqueue => list.appendSlice(a, &kqueue_sources) catch @panic("OOM"),
+        .none => list.appendSlice(a, &none_sources) catch @panic("OOM"),
+    }
+    list.appendSlice(a, &net_sources) catch @panic("OOM");
+    return list.items;
+}
+
+fn linkPlatform(m: *std.Build.Module, t: std.Target) void {
+    if (t.os.tag == .windows) {
+        m.linkSystemLibrary("ws2_32", .{});
+    }
+}
+
+const LibOptions = struct {
+    target: std.Build.ResolvedTarget,
+    optimize: std.builtin.OptimizeMode,
+    linkage: std.builtin.LinkMode,
+    sanitize_thread: bool = false,
+};
+
+fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
+    const t = o.target.result;
+    const mod = b.createModule(.{
+        .target = o.target,
+        .optimize = o.optimize,
+        .link_libc = true,
+        .sanitize_thread = if (o.sanitize_thread) true else null,
+    });
+    const extra: []const []const u8 = if (o.linkage == .dynamic and t.os.tag == .windows)
+        &.{"-DAFDIO_BUILDING_DLL"}
+    else
+        &.{};
+    mod.addCSourceFiles(.{ .files = libSources(b, t), .flags = cFlags(b, t, extra) });
+    mod.addIncludePath(b.path("include"));
+    mod.addIncludePath(b.path("."));
+    linkPlatform(mod, t);
+    const lib = b.addLibrary(.{
+        .name = "afdio",
+        .linkage = o.linkage,
+        .root_module = mod,
+        .version = if (o.linkage == .dynamic and t.os.tag != .windows)
+            .{ .major = 0, .minor = 1, .patch = 0 }
+        else
+            null,
+    });
+    lib.installHeadersDirectory(b.path("include"), "", .{});
+    return lib;
+}
+
+fn pkgConfig(b: *std.Build, t: std.Target) std.Build.LazyPath {
+    const private = if (t.os.tag == .windows) "-lws2_32" else "-lpthread";
+    const text = b.fmt(
+        \\prefix=${{pcfiledir}}/../..
+        \\libdir=${{prefix}}/lib
+        \\includedir=${{prefix}}/include
+        \\
+        \\Name: afdio
+        \\Description: Readiness-based non-blocking network I/O (AFD/IOCP, epoll, kqueue)
+        \\Version: 0.1.0
+        \\Libs: -L${{libdir}} -lafdio
+        \\Libs.private: {s}
+        \\Cflags: -I${{includedir}}
+        \\
+    , .{private});
+    return b.addWriteFiles().add("afdio.pc", text);
+}
+
+const TestHalf = struct {
+    target: std.Build.ResolvedTarget,
+    optimize: std.builtin.OptimizeMode,
+    sanitize_thread: bool,
+};
+
+/// Builds one executable per test file for the half's target.
+fn addTestExes(b: *std.Build, h: TestHalf, names: []const []const u8) std.ArrayList(*std.Build.Step.Compile) {
+    const t = h.target.result;
+    const windows = t.os.tag == .windows;
+    const lib = addAfdio(b, .{
+        .target = h.target,
+        .optimize = h.optimize,
+        .linkage = .static,
+        .sanitize_thread = h.sanitize_thread,
+    });
+    var utils: std.ArrayList([]const u8) = .empty;
+    utils.appendSlice(b.allocator, &test_util_common) catch @panic("OOM");
+    utils.appendSlice(b.allocator, if (windows) &test_util_windows else &test_util_unix) catch @panic("OOM");
+
+    var exes: std.ArrayList(*std.Build.Step.Compile) = .empty;
+    for (names) |name| {
+        const mod = b.createModule(.{
+            .target = h.target,
+            .optimize = h.optimize,
+            .link_libc = true,
+            .sanitize_thread = if (h.sanitize_thread) true else null,
+        });
+        var files: std.ArrayList([]const u8) = .empty;
+        files.append(b.allocator, b.fmt("tests/{s}.c", .{name})) catch @panic("OOM");
+        files.appendSlice(b.allocator, utils.items) catch @panic("OOM");
+        if (windows) files.append(b.allocator, "tests/shim/runner.c") catch @panic("OOM");
+        // Tests may use GNU extensions (typeof in the shim's assertions).
+        mod.addCSourceFiles(.{ .files = files.items, .flags = cFlags(b, t, &.{"-std=gnu11"}) });
+        if (windows) mod.addIncludePath(b.path("tests/shim"));
+        mod.addIncludePath(b.path("include"));
+        mod.addIncludePath(b.path("tests"));
+        mod.addIncludePath(b.path("."));
+        mod.linkLibrary(lib);
+        linkPlatform(mod, t);
+        if (!windows) mod.linkSystemLibrary("criterion", .{});
+        const exe = b.addExecutable(.{ .name = name, .root_module = mod });
+        // Criterion finds tests through a linker section: keep it.
+        exe.link_gc_sections = false;
+        exes.append(b.allocator, exe) catch @panic("OOM");
+    }
+    return exes;
+}
+
+fn addSuiteRun(b: *std.Build, half: []const u8, filter: []const u8, exes: []const *std.Build.Step.Compile) *std.Build.Step.Run {
+    const run = b.addSystemCommand(&.{"bash"});
+    run.addFileArg(b.path("tests/run-suite.sh"));
+    run.addArgs(&.{ half, b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"), filter });
+    for (exes) |exe| run.addArtifactArg(exe);
+    run.has_side_effects = true;
+    run.setCwd(b.path("."));
+    return run;
+}
+
+pub fn build(b: *std.Build) void {
+    const target = b.standardTargetOptions(.{});
+    const optimize = b.standardOptimizeOption(.{});
+    const filter = b.option([]const u8, "test-filter", "Run only tests matching suite/name (glob)") orelse "";
+    const tsan = b.option(bool, "tsan", "Build the native tests with ThreadSanitizer") orelse false;
+
+    // The library, static and shared, for the chosen target.
+    const static_lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
+    const shared_lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .dynamic });
+    b.installArtifact(static_lib);
+    b.installArtifact(shared_lib);
+    b.getInstallStep().dependOn(&b.addInstallFile(pkgConfig(b, target.result), "lib/pkgconfig/afdio.pc").step);
+
+    // Tests: native (Criterion) and Windows (shim runner, under Wine).
+    const native = b.graph.host;
+    const windows = b.resolveTargetQuery(std.Target.Query.parse(.{ .arch_os_abi = windows_test_target }) catch unreachable);
+
+    var native_names: std.ArrayList([]const u8) = .empty;
+    native_names.appendSlice(b.allocator, &tests_common) catch @panic("OOM");
+    native_names.appendSlice(b.allocator, &tests_unix_only) catch @panic("OOM");
+    var windows_names: std.ArrayList([]const u8) = .empty;
+    windows_names.appendSlice(b.allocator, &tests_common) catch @panic("OOM");
+    windows_names.appendSlice(b.allocator, &tests_windows_only) catch @panic("OOM");
+
+    const native_exes = addTestExes(b, .{ .target = native, .optimize = optimize, .sanitize_thread = tsan }, native_names.items);
+    const windows_exes = addTestExes(b, .{ .target = windows, .optimize = optimize, .sanitize_thread = false }, windows_names.items);
+
+    const test_native = b.step("test-native", "Build and run the tests natively (Criterion)");
+    test_native.dependOn(&addSuiteRun(b, "native", filter, native_exes.items).step);
+    const test_windows = b.step("test-windows", "Build the Windows tests and run them under Wine");
+    test_windows.dependOn(&addSuiteRun(b, "windows", filter, windows_exes.items).step);
+    const test_step = b.step("test", "Run both halves: native and Windows under Wine");
+    test_step.dependOn(test_native);
+    test_step.dependOn(test_windows);
+
+    const test_build = b.step("test-build", "Build every test executable, run none");
+    for (native_exes.items) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/native" } } }).step);
+    for (windows_exes.items) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/windows" } } }).step);
+
+    // Cross-compilation of the library for every supported target.
+    const cross = b.step("cross", "Build the library for every supported target");
+    for (cross_targets) |triple| {
+        const t = b.resolveTargetQuery(std.Target.Query.parse(.{ .arch_os_abi = triple }) catch unreachable);
+        const dest: std.Build.Step.InstallArtifact.Options = .{
+            .dest_dir = .{ .override = .{ .custom = b.fmt("cross/{s}", .{triple}) } },
+            .h_dir = .disabled,
+            .implib_dir = .{ .override = .{ .custom = b.fmt("cross/{s}", .{triple}) } },
+            .pdb_dir = .disabled,
+        };
+        cross.dependOn(&b.addInstallArtifact(addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = .static }), dest).step);
+        cross.dependOn(&b.addInstallArtifact(addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = .dynamic }), dest).step);
+    }
+
+    // Examples and the demo.
+    const demo = b.step("demo", "Build the demo and run it natively and under Wine");
+    const examples_step = b.step("examples", "Build the examples for the host and for Windows");
+    const hello_native = addExample(b, "poll_hello", native, optimize);
+    const hello_windows = addExample(b, "poll_hello", windows, optimize);
+    examples_step.dependOn(&b.addInstallArtifact(hello_native, .{ .dest_dir = .{ .override = .{ .custom = "examples/native" } } }).step);
+    examples_step.dependOn(&b.addInstallArtifact(hello_windows, .{ .dest_dir = .{ .override = .{ .custom = "examples/windows" } } }).step);
+    const demo_run = b.addSystemCommand(&.{"bash"});
+    demo_run.addFileArg(b.path("examples/demo.sh"));
+    demo_run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
+    demo_run.addArtifactArg(hello_native);
+    demo_run.addArtifactArg(hello_windows);
+    demo_run.has_side_effects = true;
+    demo_run.setCwd(b.path("."));
+    demo.dependOn(&demo_run.step);
+}
+
+fn addExample(b: *std.Build, name: []const u8, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) *std.Build.Step.Compile {
+    const t = target.result;
+    const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
+    mod.addCSourceFiles(.{ .files = &.{b.fmt("examples/{s}.c", .{name})}, .flags = cFlags(b, t, &.{}) });
+    mod.addIncludePath(b.path("include"));
+    mod.linkLibrary(addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static }));
+    linkPlatform(mod, t);
+    return b.addExecutable(.{ .name = name, .root_module = mod });
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs test binaries one after another and prints one line per binary and a
+# closing "<half>: N passed, N failed" line; exits non-zero if any test
+# failed or any binary ended without its summary (a crash).
+# Usage: tests/run-suite.sh native|windows <cache-dir> <filter or ""> exe...
+set -u
+half=$1 cache=$2 filter=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+runner=()
+if [ "$half" = windows ]; then
+  . "$here/wine-env.sh" "$cache"
+  runner=(wine)
+fi
+args=()
+[ -n "$filter" ] && args=(--filter "$filter")
+
+total_pass=0 total_fail=0 total_skip=0 broken=0
+logdir=$(mktemp -d)
+trap 'rm -rf "$logdir"' EXIT
+for exe in "$@"; do
+  name=$(basename "$exe" .exe)
+  log="$logdir/$name.log"
+  start=$(date +%s.%N)
+  timeout -k 5 600 "${runner[@]}" "$exe" "${args[@]}" >"$log" 2>&1
+  rc=$?
+  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  clean=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+  pass="" fail="" skip=0
+  if line=$(grep -E 'Synthesis: Tested: [0-9]+' <<<"$clean" | tail -n 1) && [ -n "$line" ]; then
+    pass=$(sed -E 's/.*Passing: ([0-9]+).*/\1/' <<<"$line")
+    fail=$(sed -E 's/.*Failing: ([0-9]+).*/\1/' <<<"$line")
+    grep -q 'Skipped:' <<<"$line" && skip=$(sed -E 's/.*Skipped: ([0-9]+).*/\1/' <<<"$line")
+  elif line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$clean" | tail -n 1) && [ -n "$line" ]; then
+    pass=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+    fail=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+    grep -q 'skipped' <<<"$line" && skip=$(sed -E 's/.*, ([0-9]+) skipped.*/\1/' <<<"$line")
+  fi
+  if [ -z "$pass" ]; then
+    broken=$((broken + 1))
+    printf '  %-22s CRASHED (exit %d, no summary) %5.1fs\n' "$name" "$rc" "$secs"
+    sed 's/^/    | /' <<<"$clean" | tail -n 40
+    continue
+  fi
+  total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail)) total_skip=$((total_skip + skip))
+  status=ok
+  if [ "$fail" -gt 0 ] || [ "$rc" -ne 0 ]; then status=FAILED; fi
+  printf '  %-22s %3d passed, %d failed, %d skipped  %5.1fs  %s\n' "$name" "$pass" "$fail" "$skip" "$secs" "$status"
+  if [ "$status" != ok ]; then
+    [ "$fail" -eq 0 ] && broken=$((broken + 1))
+    sed 's/^/    | /' <<<"$clean" | grep -v '^    | \[----\]' | tail -n 60
+  fi
+done
+if [ "$total_skip" -gt 0 ]; then
+  echo "$half: $total_pass passed, $((total_fail + broken)) failed, $total_skip skipped"
+else
+  echo "$half: $total_pass passed, $((total_fail + broken)) failed"
+fi
+[ "$total_fail" -eq 0 ] && [ "$broken" -eq 0 ]

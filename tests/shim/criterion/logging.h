@@ -1,0 +1,2 @@
+/* Criterion keeps cr_log_* here; the shim declares them in criterion.h. */
+#include "criterion.h"
