@@ -14,17 +14,22 @@ const core_sources = [_][]const u8{
 /// Windows: the AFD driver layer and the completion-port selector.
 const afd_sources = [_][]const u8{
     "core/none.c",
+    "afd/nt.c",
 };
-const iocp_sources = [_][]const u8{};
+const iocp_sources = [_][]const u8{
+    "iocp/winsock.c",
+};
 
 /// Linux.
 const epoll_sources = [_][]const u8{
     "core/none.c",
+    "unix/error.c",
 };
 
 /// macOS and the BSDs.
 const kqueue_sources = [_][]const u8{
     "core/none.c",
+    "unix/error.c",
 };
 
 /// Targets with no backend yet.
