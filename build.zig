@@ -151,8 +151,10 @@ fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
     mod.addIncludePath(b.path("include"));
     mod.addIncludePath(b.path("."));
     linkPlatform(mod, t);
+    // On Windows the DLL's import library is afdio.lib, so the static
+    // library needs another name (libuv does the same with uv_a.lib).
     const lib = b.addLibrary(.{
-        .name = "afdio",
+        .name = if (o.linkage == .static and t.os.tag == .windows) "afdio_static" else "afdio",
         .linkage = o.linkage,
         .root_module = mod,
         .version = if (o.linkage == .dynamic and t.os.tag != .windows)
@@ -284,10 +286,11 @@ pub fn build(b: *std.Build) void {
     const cross = b.step("cross", "Build the library for every supported target");
     for (cross_targets) |triple| {
         const t = b.resolveTargetQuery(std.Target.Query.parse(.{ .arch_os_abi = triple }) catch unreachable);
+        const dir: std.Build.InstallDir = .{ .custom = b.fmt("cross/{s}", .{triple}) };
         const dest: std.Build.Step.InstallArtifact.Options = .{
-            .dest_dir = .{ .override = .{ .custom = b.fmt("cross/{s}", .{triple}) } },
+            .dest_dir = .{ .override = dir },
             .h_dir = .disabled,
-            .implib_dir = .{ .override = .{ .custom = b.fmt("cross/{s}", .{triple}) } },
+            .implib_dir = if (t.result.os.tag == .windows) .{ .override = dir } else .default,
             .pdb_dir = .disabled,
         };
         cross.dependOn(&b.addInstallArtifact(addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = .static }), dest).step);
