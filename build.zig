@@ -287,14 +287,15 @@ pub fn build(b: *std.Build) void {
     for (cross_targets) |triple| {
         const t = b.resolveTargetQuery(std.Target.Query.parse(.{ .arch_os_abi = triple }) catch unreachable);
         const dir: std.Build.InstallDir = .{ .custom = b.fmt("cross/{s}", .{triple}) };
-        const dest: std.Build.Step.InstallArtifact.Options = .{
-            .dest_dir = .{ .override = dir },
-            .h_dir = .disabled,
-            .implib_dir = if (t.result.os.tag == .windows) .{ .override = dir } else .default,
-            .pdb_dir = .disabled,
-        };
-        cross.dependOn(&b.addInstallArtifact(addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = .static }), dest).step);
-        cross.dependOn(&b.addInstallArtifact(addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = .dynamic }), dest).step);
+        for ([_]std.builtin.LinkMode{ .static, .dynamic }) |linkage| {
+            const dll = linkage == .dynamic and t.result.os.tag == .windows;
+            cross.dependOn(&b.addInstallArtifact(addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = linkage }), .{
+                .dest_dir = .{ .override = dir },
+                .h_dir = .disabled,
+                .implib_dir = if (dll) .{ .override = dir } else .default,
+                .pdb_dir = .disabled,
+            }).step);
+        }
     }
 
     // Examples and the demo.
