@@ -42,14 +42,21 @@ const net_sources = [_][]const u8{};
 /// Test files (tests/<name>.c), one executable each.
 const tests_common = [_][]const u8{
     "errors_table",
+    "poller_basic",
 };
 const tests_windows_only = [_][]const u8{};
 const tests_unix_only = [_][]const u8{};
 
 /// Helpers linked into every test executable.
-const test_util_common = [_][]const u8{};
-const test_util_windows = [_][]const u8{};
-const test_util_unix = [_][]const u8{};
+const test_util_common = [_][]const u8{
+    "tests/util.c",
+};
+const test_util_windows = [_][]const u8{
+    "tests/util_win.c",
+};
+const test_util_unix = [_][]const u8{
+    "tests/util_unix.c",
+};
 
 /// `zig build cross` targets.
 const cross_targets = [_][]const u8{
@@ -282,6 +289,14 @@ pub fn build(b: *std.Build) void {
     for (native_exes.items) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/native" } } }).step);
     for (windows_exes.items) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/windows" } } }).step);
 
+    // ASan + UBSan: Zig 0.15 ships no AddressSanitizer runtime, so this half
+    // is compiled by the system's gcc from the same source lists.
+    const test_asan = b.step("test-asan", "Run the native tests under ASan+UBSan (built with gcc)");
+    test_asan.dependOn(&addGccSanitizedSuite(b, filter, native_names.items).step);
+
+    const test_valgrind = b.step("test-valgrind", "Run the native tests under valgrind memcheck");
+    test_valgrind.dependOn(&addSuiteRun(b, "native-valgrind", filter, native_exes.items).step);
+
     // Cross-compilation of the library for every supported target.
     const cross = b.step("cross", "Build the library for every supported target");
     for (cross_targets) |triple| {
@@ -323,4 +338,31 @@ fn addExample(b: *std.Build, name: []const u8, target: std.Build.ResolvedTarget,
     mod.linkLibrary(addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static }));
     linkPlatform(mod, t);
     return b.addExecutable(.{ .name = name, .root_module = mod });
+}
+
+/// Builds each native test file with gcc -fsanitize=address,undefined and
+/// runs them through tests/run-suite.sh. Always rebuilt (headers are not
+/// tracked as inputs here); gcc is quick on these few files.
+fn addGccSanitizedSuite(b: *std.Build, filter: []const u8, names: []const []const u8) *std.Build.Step.Run {
+    const host = b.graph.host.result;
+    const run = b.addSystemCommand(&.{"bash"});
+    run.addFileArg(b.path("tests/run-suite.sh"));
+    run.addArgs(&.{ "native-asan", b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"), filter });
+    for (names) |name| {
+        const cc = b.addSystemCommand(&.{ "gcc", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer" });
+        cc.addArgs(cFlags(b, host, &.{ "-std=gnu11", "-Iinclude", "-I.", "-Itests" }));
+        for (libSources(b, host)) |src| cc.addFileArg(b.path(src));
+        cc.addFileArg(b.path(b.fmt("tests/{s}.c", .{name})));
+        for (test_util_common) |src| cc.addFileArg(b.path(src));
+        for (test_util_unix) |src| cc.addFileArg(b.path(src));
+        cc.addArg("-o");
+        const exe = cc.addOutputFileArg(name);
+        cc.addArgs(&.{ "-lcriterion", "-lpthread" });
+        cc.setCwd(b.path("."));
+        cc.has_side_effects = true;
+        run.addFileArg(exe);
+    }
+    run.has_side_effects = true;
+    run.setCwd(b.path("."));
+    return run;
 }
