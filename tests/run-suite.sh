@@ -8,10 +8,18 @@ half=$1 cache=$2 filter=$3
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 runner=()
-if [ "$half" = windows ]; then
+case "$half" in
+windows)
   . "$here/wine-env.sh" "$cache"
   runner=(wine)
-fi
+  ;;
+native-valgrind)
+  # Criterion runs each test in a child process: follow the children, and
+  # make any memcheck error or definite leak fail that test.
+  runner=(valgrind --quiet --trace-children=yes --error-exitcode=99
+    --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite)
+  ;;
+esac
 args=()
 [ -n "$filter" ] && args=(--filter "$filter")
 
@@ -45,6 +53,11 @@ for exe in "$@"; do
   total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail)) total_skip=$((total_skip + skip))
   status=ok
   if [ "$fail" -gt 0 ] || [ "$rc" -ne 0 ]; then status=FAILED; fi
+  # Criterion ignores a test child's exit status, so memcheck's error exit
+  # would go unseen: with --quiet, any "==PID==" line is an error report.
+  if [ "$half" = native-valgrind ] && grep -qE '^==[0-9]+==' <<<"$clean"; then
+    status=FAILED
+  fi
   printf '  %-22s %3d passed, %d failed, %d skipped  %5.1fs  %s\n' "$name" "$pass" "$fail" "$skip" "$secs" "$status"
   if [ "$status" != ok ]; then
     [ "$fail" -eq 0 ] && broken=$((broken + 1))
