@@ -140,6 +140,15 @@ const LibOptions = struct {
     optimize: std.builtin.OptimizeMode,
     linkage: std.builtin.LinkMode,
     sanitize_thread: bool = false,
+    /// Installed libraries must not need Zig's UBSan runtime, which a
+    /// program linked by another toolchain does not have: in Debug they
+    /// trap on undefined behaviour instead. Test builds keep the runtime for
+    /// readable reports.
+    installed: bool = true,
+    /// Whether the shared library is installed beside this one: on Windows
+    /// the DLL's import library is afdio.lib, so the static library is then
+    /// named afdio_static.lib (libuv does the same with uv_a.lib).
+    beside_dll: bool = false,
 };
 
 fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
@@ -149,6 +158,7 @@ fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
         .optimize = o.optimize,
         .link_libc = true,
         .sanitize_thread = if (o.sanitize_thread) true else null,
+        .sanitize_c = if (o.installed) .trap else null,
     });
     const extra: []const []const u8 = if (o.linkage == .dynamic and t.os.tag == .windows)
         &.{"-DAFDIO_BUILDING_DLL"}
@@ -158,10 +168,8 @@ fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
     mod.addIncludePath(b.path("include"));
     mod.addIncludePath(b.path("."));
     linkPlatform(mod, t);
-    // On Windows the DLL's import library is afdio.lib, so the static
-    // library needs another name (libuv does the same with uv_a.lib).
     const lib = b.addLibrary(.{
-        .name = if (o.linkage == .static and t.os.tag == .windows) "afdio_static" else "afdio",
+        .name = if (o.beside_dll and o.linkage == .static and t.os.tag == .windows) "afdio_static" else "afdio",
         .linkage = o.linkage,
         .root_module = mod,
         .version = if (o.linkage == .dynamic and t.os.tag != .windows)
@@ -206,6 +214,7 @@ fn addTestExes(b: *std.Build, h: TestHalf, names: []const []const u8) std.ArrayL
         .optimize = h.optimize,
         .linkage = .static,
         .sanitize_thread = h.sanitize_thread,
+        .installed = false,
     });
     var utils: std.ArrayList([]const u8) = .empty;
     utils.appendSlice(b.allocator, &test_util_common) catch @panic("OOM");
@@ -257,10 +266,13 @@ pub fn build(b: *std.Build) void {
     const tsan = b.option(bool, "tsan", "Build the native tests with ThreadSanitizer") orelse false;
 
     // The library, static and shared, for the chosen target.
-    const static_lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
-    const shared_lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .dynamic });
-    b.installArtifact(static_lib);
-    b.installArtifact(shared_lib);
+    // Both by default; a project that depends on afdio picks one with
+    // .linkage, so that dependency.artifact("afdio") is unambiguous.
+    const only = b.option(std.builtin.LinkMode, "linkage", "Build only the static or only the dynamic library (default: both)");
+    for ([_]std.builtin.LinkMode{ .static, .dynamic }) |linkage| {
+        if (only != null and only.? != linkage) continue;
+        b.installArtifact(addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = linkage, .beside_dll = only == null }));
+    }
     b.getInstallStep().dependOn(&b.addInstallFile(pkgConfig(b, target.result), "lib/pkgconfig/afdio.pc").step);
 
     // Tests: native (Criterion) and Windows (shim runner, under Wine).
@@ -304,7 +316,7 @@ pub fn build(b: *std.Build) void {
         const dir: std.Build.InstallDir = .{ .custom = b.fmt("cross/{s}", .{triple}) };
         for ([_]std.builtin.LinkMode{ .static, .dynamic }) |linkage| {
             const dll = linkage == .dynamic and t.result.os.tag == .windows;
-            cross.dependOn(&b.addInstallArtifact(addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = linkage }), .{
+            cross.dependOn(&b.addInstallArtifact(addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = linkage, .beside_dll = true }), .{
                 .dest_dir = .{ .override = dir },
                 .h_dir = .disabled,
                 .implib_dir = if (dll) .{ .override = dir } else .default,
