@@ -5,12 +5,12 @@
 ZIG_VERSION := 0.15.2
 PYTHON      ?= python3
 ZIG         := $(PYTHON) -m ziglang
-APT_PACKAGES := wine libcriterion-dev bc pkg-config
+APT_PACKAGES := wine libcriterion-dev bc pkg-config gcc valgrind
 ZIGFLAGS    ?=
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup demo test test-native test-windows cross build examples bench clean
+.PHONY: all setup demo test test-native test-windows check-asan check-valgrind cross build examples bench clean
 
 all: build
 
@@ -45,6 +45,14 @@ test-native: setup
 
 test-windows: setup
 	$(ZIG) build test-windows $(ZIGFLAGS)
+
+# Native suite under ASan+UBSan (built by gcc: Zig ships no ASan runtime).
+check-asan: setup
+	$(ZIG) build test-asan $(ZIGFLAGS)
+
+# Native suite under valgrind memcheck; any memcheck report fails the run.
+check-valgrind: setup
+	$(ZIG) build test-valgrind $(ZIGFLAGS)
 
 demo: setup
 	$(ZIG) build demo $(ZIGFLAGS)
