@@ -22,8 +22,11 @@ const iocp_sources = [_][]const u8{
 
 /// Linux.
 const epoll_sources = [_][]const u8{
-    "core/none.c",
     "unix/error.c",
+    "unix/fdtable.c",
+    "unix/deadline.c",
+    "unix/wakefd_eventfd.c",
+    "unix/epoll.c",
 };
 
 /// macOS and the BSDs.

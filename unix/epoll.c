@@ -1,0 +1,360 @@
+/* The epoll backend (Linux). The kernel does nearly everything: EPOLLET is
+ * edge mode, EPOLLONESHOT oneshot mode (one event, to one waiting thread,
+ * until EPOLL_CTL_MOD), and events beyond a wait's capacity stay queued.
+ * This file translates bits at the boundary, keeps a small table of
+ * registrations for afdio_poller_rearm(), and loops the wait so it is never
+ * cut short. unix/kqueue.c has the same structure, function by function. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "afdio.h"
+#include "unix/deadline.h"
+#include "unix/error.h"
+#include "unix/fdtable.h"
+#include "unix/wakefd.h"
+
+/* Native events read per epoll_wait() call, on the waiting thread's stack
+ * (several threads may wait at once, so no shared buffer). A wait with a
+ * larger capacity makes more calls, without blocking, while they fill. */
+#define EPOLL__BATCH 128
+
+/* The longest single epoll_wait(); longer waits loop until their deadline,
+ * so a huge finite timeout never turns into an infinite one. */
+#define EPOLL__MAX_MS (INT_MAX / 2)
+
+struct afdio_poller {
+  int epfd;
+  pthread_mutex_t lock; /* guards table and wakers, never held in a wait */
+  afdio__fdtable_t *table;
+  afdio_waker_t *wakers;
+};
+
+struct afdio_waker {
+  afdio_poller_t *poller;
+  afdio__wakefd_t wakefd;
+  afdio_waker_t *prev, *next;
+};
+
+const char *afdio_backend(void) { return "epoll"; }
+
+/* ------------------------------------------------------------------------ */
+/* Bits at the boundary                                                      */
+
+/* EPOLLRDHUP is always asked for, so that a peer's FIN shows as
+ * READ_CLOSED whatever the interest, as AFD_POLL_DISCONNECT does. */
+static uint32_t epoll__native_interest(uint32_t interest) {
+  uint32_t native = EPOLLRDHUP;
+  if (interest & AFDIO_READABLE)
+    native |= EPOLLIN;
+  if (interest & AFDIO_WRITABLE)
+    native |= EPOLLOUT;
+  if (interest & AFDIO_PRIORITY)
+    native |= EPOLLPRI;
+  if (interest & AFDIO_ONESHOT)
+    native |= EPOLLONESHOT;
+  else if (!(interest & AFDIO_LEVEL))
+    native |= EPOLLET;
+  return native;
+}
+
+/* The kernel reports EPOLLIN/EPOLLOUT/EPOLLPRI only when asked for. After a
+ * reset or a failed connect it sets EPOLLIN and EPOLLOUT itself along with
+ * EPOLLHUP (and EPOLLERR), which gives the bits the Windows backend reports
+ * for AFD_POLL_ABORT and AFD_POLL_CONNECT_FAIL. EPOLLHUP means both
+ * directions are closed. */
+static uint32_t epoll__events_from_native(uint32_t native) {
+  uint32_t events = 0;
+  if (native & EPOLLIN)
+    events |= AFDIO_READABLE;
+  if (native & EPOLLOUT)
+    events |= AFDIO_WRITABLE;
+  if (native & EPOLLPRI)
+    events |= AFDIO_PRIORITY;
+  if (native & EPOLLERR)
+    events |= AFDIO_ERROR;
+  if (native & (EPOLLRDHUP | EPOLLHUP))
+    events |= AFDIO_READ_CLOSED;
+  if (native & EPOLLHUP)
+    events |= AFDIO_WRITE_CLOSED;
+  return events;
+}
+
+/* epoll_ctl() errors, as afdio.h documents them. EPERM is what epoll says
+ * for a descriptor it cannot watch (a regular file, a directory). */
+static int epoll__ctl_error(int errnum) {
+  switch (errnum) {
+  case EPERM:
+    return AFDIO_ENOTSOCK;
+  case ENOSPC: /* /proc/sys/fs/epoll/max_user_watches reached */
+    return AFDIO_ENOMEM;
+  case EINVAL: /* the poller's own epoll fd */
+  case ELOOP:  /* epoll instances watching each other */
+    return AFDIO_EINVAL;
+  case EEXIST:
+  case ENOENT:
+  case EBADF:
+  case ENOMEM:
+    return afdio__unix_error(errnum);
+  default:
+    return AFDIO_EIO;
+  }
+}
+
+static int epoll__check(afdio_poller_t *poller, afdio_socket_t socket,
+                        uint32_t interest) {
+  if (poller == NULL || socket < 0)
+    return AFDIO_EINVAL;
+  return afdio__fdtable_check_interest(interest);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Poller lifetime                                                           */
+
+int afdio_poller_new(afdio_poller_t **out) {
+  if (out == NULL)
+    return AFDIO_EINVAL;
+  *out = NULL;
+  afdio_poller_t *poller = calloc(1, sizeof *poller);
+  if (poller == NULL)
+    return AFDIO_ENOMEM;
+  int err = afdio__fdtable_new(&poller->table);
+  if (err != 0)
+    goto fail_table;
+  if (pthread_mutex_init(&poller->lock, NULL) != 0) {
+    err = AFDIO_ENOMEM;
+    goto fail_lock;
+  }
+  poller->epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (poller->epfd < 0) {
+    err = afdio__unix_error(errno);
+    err = err == AFDIO_EMFILE || err == AFDIO_ENOMEM ? err : AFDIO_EIO;
+    goto fail_epoll;
+  }
+  *out = poller;
+  return 0;
+
+fail_epoll:
+  pthread_mutex_destroy(&poller->lock);
+fail_lock:
+  afdio__fdtable_delete(poller->table);
+fail_table:
+  free(poller);
+  return err;
+}
+
+static void epoll__waker_free(afdio_waker_t *waker) {
+  afdio__wakefd_close(&waker->wakefd);
+  free(waker);
+}
+
+int afdio_poller_delete(afdio_poller_t *poller) {
+  if (poller == NULL)
+    return AFDIO_EINVAL;
+  while (poller->wakers != NULL) {
+    afdio_waker_t *waker = poller->wakers;
+    poller->wakers = waker->next;
+    epoll__waker_free(waker);
+  }
+  close(poller->epfd);
+  pthread_mutex_destroy(&poller->lock);
+  afdio__fdtable_delete(poller->table);
+  free(poller);
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Registrations                                                             */
+
+/* epoll_ctl() and the table update happen under the lock, so that
+ * concurrent calls on one fd leave the table as the kernel has it. The
+ * kernel decides "already registered" and "not registered": a table entry
+ * left behind by a closed fd never makes a register fail. */
+int afdio_poller_register(afdio_poller_t *poller, afdio_socket_t socket,
+                          uint64_t token, uint32_t interest) {
+  int err = epoll__check(poller, socket, interest);
+  if (err != 0)
+    return err;
+  struct epoll_event ev = {.events = epoll__native_interest(interest)};
+  ev.data.u64 = token;
+  pthread_mutex_lock(&poller->lock);
+  err = afdio__fdtable_reserve(poller->table, socket);
+  if (err == 0 && epoll_ctl(poller->epfd, EPOLL_CTL_ADD, socket, &ev) < 0)
+    err = epoll__ctl_error(errno);
+  if (err == 0)
+    afdio__fdtable_set(poller->table, socket, interest);
+  pthread_mutex_unlock(&poller->lock);
+  return err;
+}
+
+/* EPOLL_CTL_MOD re-evaluates readiness: a oneshot registration is armed
+ * again and an edge one reports what holds now, as afdio.h promises. */
+int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
+                            uint64_t token, uint32_t interest) {
+  int err = epoll__check(poller, socket, interest);
+  if (err != 0)
+    return err;
+  struct epoll_event ev = {.events = epoll__native_interest(interest)};
+  ev.data.u64 = token;
+  pthread_mutex_lock(&poller->lock);
+  err = afdio__fdtable_reserve(poller->table, socket);
+  if (err == 0 && epoll_ctl(poller->epfd, EPOLL_CTL_MOD, socket, &ev) < 0)
+    err = epoll__ctl_error(errno);
+  if (err == 0)
+    afdio__fdtable_set(poller->table, socket, interest);
+  else if (err == AFDIO_ENOENT || err == AFDIO_EBADF)
+    afdio__fdtable_clear(poller->table, socket);
+  pthread_mutex_unlock(&poller->lock);
+  return err;
+}
+
+/* EPOLL_CTL_DEL also takes the fd off the ready list, so no later wait
+ * reports an event that was already queued. A closed fd was deregistered
+ * by the kernel: that is "not registered" (AFDIO_ENOENT), not EBADF. */
+int afdio_poller_deregister(afdio_poller_t *poller, afdio_socket_t socket) {
+  if (poller == NULL || socket < 0)
+    return AFDIO_EINVAL;
+  int err = 0;
+  pthread_mutex_lock(&poller->lock);
+  if (epoll_ctl(poller->epfd, EPOLL_CTL_DEL, socket, NULL) < 0)
+    err = errno == EBADF ? AFDIO_ENOENT : epoll__ctl_error(errno);
+  if (err == 0 || err == AFDIO_ENOENT)
+    afdio__fdtable_clear(poller->table, socket);
+  pthread_mutex_unlock(&poller->lock);
+  return err;
+}
+
+/* EPOLLET reports the next edge by itself: nothing to do in the kernel.
+ * Only the answer "is it registered?" comes from the table. */
+int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
+                       uint32_t events) {
+  if (poller == NULL || socket < 0)
+    return AFDIO_EINVAL;
+  int err = afdio__fdtable_check_rearm(events);
+  if (err != 0)
+    return err;
+  pthread_mutex_lock(&poller->lock);
+  uint32_t interest = afdio__fdtable_get(poller->table, socket);
+  pthread_mutex_unlock(&poller->lock);
+  return interest == 0 ? AFDIO_ENOENT : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Waiting                                                                   */
+
+/* One epoll_wait() of up to timeout_ms, then more of 0 ms while they come
+ * back full and there is room. Returns the count, 0 when nothing came (or a
+ * signal interrupted the first call), or AFDIO_EIO. */
+static int epoll__collect(afdio_poller_t *poller, afdio_event_t *events,
+                          int capacity, int timeout_ms) {
+  struct epoll_event native[EPOLL__BATCH];
+  int count = 0;
+  while (count < capacity) {
+    int room = capacity - count;
+    int max = room < EPOLL__BATCH ? room : EPOLL__BATCH;
+    int n = epoll_wait(poller->epfd, native, max, count == 0 ? timeout_ms : 0);
+    if (n < 0)
+      return count > 0 || errno == EINTR ? count : AFDIO_EIO;
+    for (int i = 0; i < n; i++) {
+      events[count].token = native[i].data.u64;
+      events[count].events = epoll__events_from_native(native[i].events);
+      events[count].reserved_ = 0;
+      count++;
+    }
+    if (n < max)
+      break;
+  }
+  return count;
+}
+
+/* The milliseconds for the next epoll_wait(): -1 forever, 0 for a poll,
+ * else what remains of the deadline, rounded up and capped. */
+static int epoll__next_timeout(int64_t timeout_ms, int64_t deadline) {
+  if (timeout_ms <= 0)
+    return timeout_ms < 0 ? -1 : 0;
+  int64_t left = afdio__deadline_remaining_ns(deadline);
+  return afdio__deadline_ns_to_ms(left, EPOLL__MAX_MS);
+}
+
+int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
+                      size_t capacity, int64_t timeout_ms) {
+  if (poller == NULL || events == NULL || capacity == 0)
+    return AFDIO_EINVAL;
+  int cap = capacity > INT_MAX ? INT_MAX : (int)capacity;
+  int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
+  for (;;) {
+    int ms = epoll__next_timeout(timeout_ms, deadline);
+    int n = epoll__collect(poller, events, cap, ms);
+    if (n != 0)
+      return n;
+    if (timeout_ms == 0)
+      return 0;
+    if (timeout_ms > 0 && afdio__deadline_remaining_ns(deadline) == 0)
+      return 0;
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Wakers                                                                    */
+
+/* The wake descriptor is watched in edge mode, outside the registration
+ * table: each wake is a new edge, and wakes before a wait coalesce into the
+ * one queued event, which goes to exactly one waiting thread. */
+int afdio_waker_new(afdio_poller_t *poller, uint64_t token,
+                    afdio_waker_t **out) {
+  if (out != NULL)
+    *out = NULL;
+  if (poller == NULL || out == NULL)
+    return AFDIO_EINVAL;
+  afdio_waker_t *waker = calloc(1, sizeof *waker);
+  if (waker == NULL)
+    return AFDIO_ENOMEM;
+  waker->poller = poller;
+  int err = afdio__wakefd_open(&waker->wakefd);
+  if (err != 0) {
+    free(waker);
+    return err;
+  }
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLET};
+  ev.data.u64 = token;
+  if (epoll_ctl(poller->epfd, EPOLL_CTL_ADD, waker->wakefd.read_fd, &ev) < 0) {
+    err = errno == ENOMEM || errno == ENOSPC ? AFDIO_ENOMEM : AFDIO_EIO;
+    epoll__waker_free(waker);
+    return err;
+  }
+  pthread_mutex_lock(&poller->lock);
+  waker->next = poller->wakers;
+  if (waker->next != NULL)
+    waker->next->prev = waker;
+  poller->wakers = waker;
+  pthread_mutex_unlock(&poller->lock);
+  *out = waker;
+  return 0;
+}
+
+int afdio_waker_wake(afdio_waker_t *waker) {
+  if (waker == NULL)
+    return AFDIO_EINVAL;
+  return afdio__wakefd_signal(&waker->wakefd);
+}
+
+/* Closing the descriptor takes its queued event off the ready list. */
+int afdio_waker_delete(afdio_waker_t *waker) {
+  if (waker == NULL)
+    return AFDIO_EINVAL;
+  afdio_poller_t *poller = waker->poller;
+  pthread_mutex_lock(&poller->lock);
+  if (waker->prev != NULL)
+    waker->prev->next = waker->next;
+  else
+    poller->wakers = waker->next;
+  if (waker->next != NULL)
+    waker->next->prev = waker->prev;
+  pthread_mutex_unlock(&poller->lock);
+  epoll_ctl(poller->epfd, EPOLL_CTL_DEL, waker->wakefd.read_fd, NULL);
+  epoll__waker_free(waker);
+  return 0;
+}

@@ -1,0 +1,76 @@
+/* The registration table: a growable array indexed by descriptor number.
+ * Descriptors are small, dense integers, so an array beats a hash here; it
+ * grows by doubling and never shrinks until the poller is deleted. */
+#include "unix/fdtable.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "afdio.h"
+
+/* An entry is the interest, which fits 16 bits (events 0x07, modes 0x300). */
+struct afdio__fdtable {
+  uint16_t *entries;
+  size_t size;
+};
+
+int afdio__fdtable_check_interest(uint32_t interest) {
+  const uint32_t modes = interest & AFDIO__FDTABLE_MODES;
+  if ((interest & ~(AFDIO__FDTABLE_EVENTS | AFDIO__FDTABLE_MODES)) != 0)
+    return AFDIO_EINVAL;
+  if ((interest & AFDIO__FDTABLE_EVENTS) == 0)
+    return AFDIO_EINVAL;
+  if (modes == AFDIO__FDTABLE_MODES) /* both LEVEL and ONESHOT */
+    return AFDIO_EINVAL;
+  return 0;
+}
+
+int afdio__fdtable_check_rearm(uint32_t events) {
+  if (events == 0 || (events & ~AFDIO__FDTABLE_EVENTS) != 0)
+    return AFDIO_EINVAL;
+  return 0;
+}
+
+int afdio__fdtable_new(afdio__fdtable_t **out) {
+  *out = calloc(1, sizeof **out);
+  return *out == NULL ? AFDIO_ENOMEM : 0;
+}
+
+void afdio__fdtable_delete(afdio__fdtable_t *table) {
+  if (table == NULL)
+    return;
+  free(table->entries);
+  free(table);
+}
+
+int afdio__fdtable_reserve(afdio__fdtable_t *table, int fd) {
+  size_t want = (size_t)fd + 1;
+  if (want <= table->size)
+    return 0;
+  size_t size = table->size < 64 ? 64 : table->size;
+  while (size < want)
+    size *= 2;
+  uint16_t *grown = realloc(table->entries, size * sizeof *grown);
+  if (grown == NULL)
+    return AFDIO_ENOMEM;
+  memset(grown + table->size, 0, (size - table->size) * sizeof *grown);
+  table->entries = grown;
+  table->size = size;
+  return 0;
+}
+
+void afdio__fdtable_set(afdio__fdtable_t *table, int fd, uint32_t interest) {
+  if (fd >= 0 && (size_t)fd < table->size)
+    table->entries[fd] = (uint16_t)interest;
+}
+
+uint32_t afdio__fdtable_get(const afdio__fdtable_t *table, int fd) {
+  if (fd < 0 || (size_t)fd >= table->size)
+    return 0;
+  return table->entries[fd];
+}
+
+void afdio__fdtable_clear(afdio__fdtable_t *table, int fd) {
+  if (fd >= 0 && (size_t)fd < table->size)
+    table->entries[fd] = 0;
+}

@@ -1,0 +1,50 @@
+/* The registration table of the Unix backends: for each descriptor number,
+ * the interest it was registered with, or 0. It answers the questions the
+ * kernel cannot answer cheaply: "is this fd registered?" for
+ * afdio_poller_rearm(), and which filters to change on kqueue.
+ *
+ * The table holds no lock: the poller calls it under its own mutex, so that
+ * a kernel change and the table update are one step for other threads. The
+ * kernel stays the authority where it can be asked (epoll_ctl ADD, MOD,
+ * DEL); an entry may be stale after a registered fd was closed. */
+#ifndef AFDIO_UNIX_FDTABLE_H
+#define AFDIO_UNIX_FDTABLE_H
+
+#include <stdint.h>
+
+typedef struct afdio__fdtable afdio__fdtable_t;
+
+/* The interest bits and modes one registration may carry. */
+#define AFDIO__FDTABLE_EVENTS 0x07u /* READABLE | WRITABLE | PRIORITY */
+#define AFDIO__FDTABLE_MODES 0x0300u /* LEVEL | ONESHOT */
+/* A bit of the entry free for the backend's own use (kqueue: this oneshot
+ * registration has reported its one event). */
+#define AFDIO__FDTABLE_FIRED 0x8000u
+
+/* 0 when interest is a valid afdio_poller_register() interest: a non-empty
+ * set of READABLE/WRITABLE/PRIORITY and at most one mode. AFDIO_EINVAL
+ * otherwise. */
+int afdio__fdtable_check_interest(uint32_t interest);
+
+/* 0 when events is a valid afdio_poller_rearm() set, else AFDIO_EINVAL. */
+int afdio__fdtable_check_rearm(uint32_t events);
+
+/* A new, empty table in *out. Errors: AFDIO_ENOMEM. */
+int afdio__fdtable_new(afdio__fdtable_t **out);
+void afdio__fdtable_delete(afdio__fdtable_t *table);
+
+/* Makes room for fd, so that a later afdio__fdtable_set() cannot fail.
+ * Call it before the kernel change. Errors: AFDIO_ENOMEM. */
+int afdio__fdtable_reserve(afdio__fdtable_t *table, int fd);
+
+/* Records fd's interest (never 0), possibly with AFDIO__FDTABLE_FIRED.
+ * fd must have been reserved. */
+void afdio__fdtable_set(afdio__fdtable_t *table, int fd, uint32_t interest);
+
+/* fd's interest, or 0 when fd is not registered. */
+uint32_t afdio__fdtable_get(const afdio__fdtable_t *table, int fd);
+
+/* Forgets fd. */
+void afdio__fdtable_clear(afdio__fdtable_t *table, int fd);
+
+#endif
