@@ -18,6 +18,7 @@ const afd_sources = [_][]const u8{
 };
 const iocp_sources = [_][]const u8{
     "iocp/winsock.c",
+    "iocp/socket.c",
 };
 
 /// Linux.
@@ -27,12 +28,14 @@ const epoll_sources = [_][]const u8{
     "unix/deadline.c",
     "unix/wakefd_eventfd.c",
     "unix/epoll.c",
+    "unix/socket.c",
 };
 
 /// macOS and the BSDs.
 const kqueue_sources = [_][]const u8{
     "core/none.c",
     "unix/error.c",
+    "unix/socket.c",
 };
 
 /// Targets with no backend yet.
@@ -40,7 +43,14 @@ const none_sources = [_][]const u8{
     "core/none.c",
 };
 
-const net_sources = [_][]const u8{};
+const net_sources = [_][]const u8{
+    "net/addr.c",
+    "net/socket.c",
+    "net/option.c",
+    "net/listener.c",
+    "net/stream.c",
+    "net/datagram.c",
+};
 
 /// Test files (tests/<name>.c), one executable each.
 const tests_common = [_][]const u8{

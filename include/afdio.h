@@ -258,6 +258,457 @@ AFDIO_API int afdio_waker_wake(afdio_waker_t *waker);
  * afdio_waker_wake() on the same waker. */
 AFDIO_API int afdio_waker_delete(afdio_waker_t *waker);
 
+/* ======================================================================== */
+/* Networking (net/): addresses, TCP, UDP, Unix-domain sockets               */
+/* ======================================================================== */
+/*
+ * Three socket objects, by kind: a listener, a stream, a datagram socket.
+ * The address family decides what they are: an IPv4 or IPv6 address gives
+ * TCP or UDP, a path (afdio_addr_unix) a Unix-domain socket. Unix-domain
+ * sockets exist on Unix only: on Windows they give AFDIO_ENOSYS for now.
+ *
+ * Every socket made here is non-blocking and not inherited by child
+ * processes, and never raises SIGPIPE. Every I/O call returns at once: a
+ * byte count, or a negative AFDIO_E* code, AFDIO_EAGAIN when it would block.
+ * The same meaning gives the same code on every OS: AFDIO_ECONNRESET,
+ * AFDIO_ECONNABORTED, AFDIO_ECONNREFUSED, AFDIO_ENOTCONN, AFDIO_EPIPE.
+ *
+ * Registration: each object registers itself with a poller
+ * (afdio_stream_register() etc.) and remembers it. In edge mode a call that
+ * returns AFDIO_EAGAIN re-arms the registration for that direction
+ * (afdio_poller_rearm(): AFDIO_READABLE after read, recv, peek and accept;
+ * AFDIO_WRITABLE after write and send), so the next readiness is reported.
+ * So in edge mode: after an event, do the I/O until AFDIO_EAGAIN, through
+ * these functions. A short count does not re-arm (it is not "would block").
+ * Closing an object deregisters it first, then closes the socket.
+ *
+ * Thread safety, for every object: I/O calls (read, write, send, recv,
+ * accept, options, addresses) may run on several threads at once, such as a
+ * reader and a writer. Register, reregister, deregister and close must not
+ * run concurrently with any other call on the same object.
+ */
+
+/* An IPv4, IPv6 or Unix-domain socket address. The fields are private: a
+ * socket address and its length, with room for any of the three. Plain
+ * value: copy it, keep it on the stack, compare with afdio_addr_equal(). */
+typedef struct afdio_addr {
+  union {
+    unsigned char bytes_[128];
+    uint64_t align_;
+  } storage_;
+  uint32_t len_;
+  uint32_t reserved_;
+} afdio_addr_t;
+
+/* Families returned by afdio_addr_family(). */
+#define AFDIO_AF_UNIX 1
+#define AFDIO_AF_INET 4
+#define AFDIO_AF_INET6 6
+
+/* A buffer size that holds any formatted address, its NUL included. */
+#define AFDIO_ADDR_STRLEN 128
+
+/* Parses "a.b.c.d:port" or "[ipv6]:port" (an IPv6 address may carry a
+ * numeric scope, "[fe80::1%2]:80", and an IPv4 tail, "[::ffff:1.2.3.4]:80")
+ * into *addr. The port is required, decimal, 0-65535; IPv4 octets are
+ * decimal without leading zeros. No name lookup is ever done.
+ * Errors: AFDIO_EINVAL (NULL, malformed text; *addr is then zeroed).
+ * Thread safety: any thread. */
+AFDIO_API int afdio_addr_parse(afdio_addr_t *addr, const char *text);
+
+/* Formats addr into buf (size bytes, NUL included): "a.b.c.d:port" or
+ * "[ipv6]:port" in the RFC 5952 form (lowercase, longest zero run as "::",
+ * "::ffff:a.b.c.d" for IPv4-mapped), which afdio_addr_parse() reads back;
+ * for a Unix-domain address, its path ("" when unnamed, "@name" for a Linux
+ * abstract name). Returns the length written, without the NUL.
+ * Errors: AFDIO_EINVAL (NULL, addr not a valid address); AFDIO_ENOBUFS
+ * (buf too small; AFDIO_ADDR_STRLEN always suffices).
+ * Thread safety: any thread. */
+AFDIO_API int afdio_addr_format(const afdio_addr_t *addr, char *buf,
+                                size_t size);
+
+/* Makes an IPv4 address from 4 bytes in network order (127.0.0.1 is
+ * {127,0,0,1}) and a port. Errors: AFDIO_EINVAL (NULL).
+ * Thread safety: any thread. */
+AFDIO_API int afdio_addr_ipv4(afdio_addr_t *addr, const uint8_t ip[4],
+                              uint16_t port);
+
+/* Makes an IPv6 address from 16 bytes in network order, a port and a scope
+ * id (an interface index for link-local addresses, else 0).
+ * Errors: AFDIO_EINVAL (NULL). Thread safety: any thread. */
+AFDIO_API int afdio_addr_ipv6(afdio_addr_t *addr, const uint8_t ip[16],
+                              uint16_t port, uint32_t scope_id);
+
+/* Makes a Unix-domain address from a file system path. On Linux a path
+ * starting with '@' names an abstract socket ('@' becomes the leading NUL).
+ * It can be made on every OS; only sockets are missing on Windows.
+ * Errors: AFDIO_EINVAL (NULL, empty, or too long for sockaddr_un: 103 bytes
+ * on macOS/BSD, 107 on Linux and Windows). Thread safety: any thread. */
+AFDIO_API int afdio_addr_unix(afdio_addr_t *addr, const char *path);
+
+/* AFDIO_AF_INET, AFDIO_AF_INET6 or AFDIO_AF_UNIX.
+ * Errors: AFDIO_EINVAL (NULL, or not a valid address, such as a zeroed
+ * one). Thread safety: any thread. */
+AFDIO_API int afdio_addr_family(const afdio_addr_t *addr);
+
+/* The port (0-65535) of an IPv4 or IPv6 address.
+ * Errors: AFDIO_EINVAL (NULL, not IP). Thread safety: any thread. */
+AFDIO_API int afdio_addr_port(const afdio_addr_t *addr);
+
+/* Replaces the port of an IPv4 or IPv6 address.
+ * Errors: AFDIO_EINVAL (NULL, not IP). Thread safety: any thread. */
+AFDIO_API int afdio_addr_set_port(afdio_addr_t *addr, uint16_t port);
+
+/* 1 when a and b are the same address (family, bytes, port, scope; for
+ * IPv4 and IPv6 any padding is ignored), 0 when not.
+ * Errors: AFDIO_EINVAL (NULL). Thread safety: any thread. */
+AFDIO_API int afdio_addr_equal(const afdio_addr_t *a, const afdio_addr_t *b);
+
+/* Copies a platform socket address (struct sockaddr_in, sockaddr_in6,
+ * sockaddr_un, or a sockaddr_storage holding one) of len bytes into *addr.
+ * Errors: AFDIO_EINVAL (NULL, unknown family, len too short for the family
+ * or over 128). Thread safety: any thread. */
+AFDIO_API int afdio_addr_from_sockaddr(afdio_addr_t *addr, const void *sa,
+                                       size_t len);
+
+/* Copies addr as a platform socket address into sa (capacity bytes, 128 is
+ * always enough) and returns its length, for use with the platform's
+ * socket calls. Errors: AFDIO_EINVAL (NULL, invalid addr); AFDIO_ENOBUFS
+ * (capacity too small). Thread safety: any thread. */
+AFDIO_API int afdio_addr_to_sockaddr(const afdio_addr_t *addr, void *sa,
+                                     size_t capacity);
+
+/* ------------------------------------------------------------------------ */
+/* Socket objects, buffers, options                                          */
+
+typedef struct afdio_listener afdio_listener_t;
+typedef struct afdio_stream afdio_stream_t;
+typedef struct afdio_datagram afdio_datagram_t;
+
+/* A buffer for the vectored calls. At most 64 buffers are used per call;
+ * the rest are not transferred that time (a short count). */
+typedef struct afdio_buf {
+  void *base;
+  size_t len;
+} afdio_buf_t;
+
+/* Flags of afdio_listener_bind() and afdio_datagram_bind(). */
+/* An IPv6 socket also accepts IPv4 (seen as ::ffff:a.b.c.d): IPV6_V6ONLY
+ * off. Without it every IPv6 socket is IPv6 only, on every OS (the systems'
+ * defaults differ: Linux dual stack, Windows IPv6 only). Ignored for other
+ * families. */
+#define AFDIO_DUAL_STACK 0x1u
+
+/* How for afdio_stream_shutdown(). */
+#define AFDIO_SHUT_RD 1
+#define AFDIO_SHUT_WR 2
+#define AFDIO_SHUT_RDWR 3
+
+/* Socket options, as integers, for the *_setopt / *_getopt calls. Each
+ * says which objects take it; another object gives AFDIO_EINVAL, and an
+ * option the family lacks (AFDIO_OPT_TTL on a Unix-domain socket) gives
+ * AFDIO_ENOTSUP. */
+typedef enum afdio_option {
+  /* Streams, TCP only: Nagle off (1) or on (0). */
+  AFDIO_OPT_NODELAY = 1,
+  /* Streams, TCP only: keep-alive probes on (1) or off (0), with the
+   * system's timing. */
+  AFDIO_OPT_KEEPALIVE = 2,
+  /* Streams: SO_LINGER. -1 is off (the default: close returns at once, the
+   * data still goes out); 0 makes close reset the connection (RST); N > 0
+   * lingers N seconds (max 65535). Read back as -1 or the seconds. */
+  AFDIO_OPT_LINGER = 3,
+  /* Every IP object: the unicast TTL (IPv4) or hop limit (IPv6), 1-255. */
+  AFDIO_OPT_TTL = 4,
+  /* Every object: send / receive buffer sizes in bytes. The system may
+   * round the value (Linux doubles it; read it back to know). */
+  AFDIO_OPT_SNDBUF = 5,
+  AFDIO_OPT_RCVBUF = 6,
+  /* Every IPv6 object, read only (it is fixed at bind, see
+   * AFDIO_DUAL_STACK): 1 IPv6 only, 0 dual stack. */
+  AFDIO_OPT_V6ONLY = 7,
+  /* Datagrams, IP: may send to broadcast addresses (1) or not (0). */
+  AFDIO_OPT_BROADCAST = 8,
+  /* Datagrams, IP: TTL / hop limit of multicast datagrams sent, 0-255. */
+  AFDIO_OPT_MULTICAST_TTL = 9,
+  /* Datagrams, IP: own multicast datagrams are looped back (1) or not. */
+  AFDIO_OPT_MULTICAST_LOOP = 10,
+  /* Datagrams, UDP: whether an ICMP "port unreachable" (after sending to a
+   * closed port) fails the NEXT receive with AFDIO_ECONNRESET. That is
+   * Windows' default (SIO_UDP_CONNRESET), which lets one bad peer break an
+   * unconnected server socket; afdio turns it off (0) on every UDP socket
+   * it makes, unlike mio, libuv, wepoll and polling. Set 1 to get the
+   * Windows default back. Unix systems never report this on unconnected
+   * sockets: there the option reads 0 and setting 1 gives AFDIO_ENOTSUP.
+   * (Connected UDP sockets on Linux still get AFDIO_ECONNREFUSED.) */
+  AFDIO_OPT_UDP_CONNRESET = 11
+} afdio_option_t;
+
+/* ------------------------------------------------------------------------ */
+/* Listeners                                                                 */
+
+/* Creates a listening socket bound to addr in *out. IPv4/IPv6: TCP, with
+ * SO_REUSEADDR on Unix (rebinding a port with connections in TIME_WAIT
+ * works) and SO_EXCLUSIVEADDRUSE on Windows (no other socket may bind the
+ * same port, even with SO_REUSEADDR); port 0 picks a free port (read it
+ * with afdio_listener_local_addr()). flags: 0 or AFDIO_DUAL_STACK. A Unix
+ * path must not exist yet (remove it after close: the file stays).
+ * backlog <= 0 means the system's maximum (SOMAXCONN).
+ * Errors: AFDIO_EINVAL (NULL, bad addr, unknown flags); AFDIO_EADDRINUSE;
+ * AFDIO_EADDRNOTAVAIL; AFDIO_EAFNOSUPPORT (no IPv6 on this host);
+ * AFDIO_EACCES; AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_ENOSYS (Unix-domain on
+ * Windows); AFDIO_EIO. On error *out is NULL. Thread safety: any thread. */
+AFDIO_API int afdio_listener_bind(afdio_listener_t **out,
+                                  const afdio_addr_t *addr, int backlog,
+                                  unsigned flags);
+
+/* Accepts one pending connection as a new stream in *out (non-blocking,
+ * non-inheritable, not registered anywhere), its peer address in *peer
+ * (peer may be NULL). Accept until AFDIO_EAGAIN after a readable event.
+ * Errors: AFDIO_EINVAL (NULL listener or out); AFDIO_EAGAIN (none pending;
+ * re-arms AFDIO_READABLE); AFDIO_ECONNABORTED (a connection was reset
+ * before it was accepted: accept again); AFDIO_EMFILE; AFDIO_ENOMEM;
+ * AFDIO_EIO. On error *out is NULL. Thread safety: see above. */
+AFDIO_API int afdio_listener_accept(afdio_listener_t *listener,
+                                    afdio_stream_t **out, afdio_addr_t *peer);
+
+/* The bound address. Errors: AFDIO_EINVAL (NULL); AFDIO_EIO. */
+AFDIO_API int afdio_listener_local_addr(const afdio_listener_t *listener,
+                                        afdio_addr_t *addr);
+
+/* Options (AFDIO_OPT_TTL, _SNDBUF, _RCVBUF, _V6ONLY). Errors: AFDIO_EINVAL
+ * (NULL, option not for listeners, value out of range); AFDIO_ENOTSUP. */
+AFDIO_API int afdio_listener_setopt(afdio_listener_t *listener,
+                                    afdio_option_t option, int value);
+AFDIO_API int afdio_listener_getopt(const afdio_listener_t *listener,
+                                    afdio_option_t option, int *value);
+
+/* Registers the listener with poller (see afdio_poller_register(); the
+ * errors are the same, plus AFDIO_EEXIST when the listener is already
+ * registered, on this poller or another). The object remembers the poller
+ * for re-arming and for close. */
+AFDIO_API int afdio_listener_register(afdio_listener_t *listener,
+                                      afdio_poller_t *poller, uint64_t token,
+                                      uint32_t interest);
+
+/* Changes token and interest on the poller it is registered with
+ * (afdio_poller_reregister()). Errors: AFDIO_EINVAL; AFDIO_ENOENT (not
+ * registered); as afdio_poller_reregister(). */
+AFDIO_API int afdio_listener_reregister(afdio_listener_t *listener,
+                                        uint64_t token, uint32_t interest);
+
+/* Deregisters it (afdio_poller_deregister()). Errors: AFDIO_EINVAL (NULL);
+ * AFDIO_ENOENT (not registered). */
+AFDIO_API int afdio_listener_deregister(afdio_listener_t *listener);
+
+/* The raw socket, still owned by the listener (do not close it).
+ * AFDIO_INVALID_SOCKET for NULL. */
+AFDIO_API afdio_socket_t afdio_listener_socket(const afdio_listener_t *listener);
+
+/* Deregisters (if registered), closes the socket and frees the listener.
+ * Errors: AFDIO_EINVAL (NULL). Everything is released even when the system
+ * reports an error. Thread safety: the last call on the listener. */
+AFDIO_API int afdio_listener_close(afdio_listener_t *listener);
+
+/* ------------------------------------------------------------------------ */
+/* Streams: TCP, Unix-domain stream                                          */
+
+/* Starts a non-blocking connect to addr with a new stream in *out and
+ * returns 0 while it is still in progress (the usual case). Register the
+ * stream for AFDIO_WRITABLE: the connect has finished, well or not, when
+ * it reports writable (a failure also reports AFDIO_ERROR, and on some
+ * systems closed bits); then afdio_stream_take_error() says how (0, or
+ * AFDIO_ECONNREFUSED, AFDIO_ETIMEDOUT, ...). afdio_stream_peer_addr()
+ * succeeds once connected.
+ * Errors (failures reported at once): AFDIO_EINVAL (NULL, bad addr);
+ * AFDIO_ECONNREFUSED (a Unix-domain path with no listener);
+ * AFDIO_ENOENT (no such path); AFDIO_EAGAIN (Unix-domain listener backlog
+ * full); AFDIO_ENETUNREACH; AFDIO_EADDRNOTAVAIL; AFDIO_EAFNOSUPPORT;
+ * AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_ENOSYS (Unix-domain on Windows);
+ * AFDIO_EIO. On error *out is NULL. Thread safety: any thread. */
+AFDIO_API int afdio_stream_connect(afdio_stream_t **out,
+                                   const afdio_addr_t *addr);
+
+/* A connected pair of Unix-domain streams (socketpair). Errors:
+ * AFDIO_EINVAL (NULL); AFDIO_EMFILE; AFDIO_ENOSYS (Windows); AFDIO_EIO. */
+AFDIO_API int afdio_stream_pair(afdio_stream_t **a, afdio_stream_t **b);
+
+/* Reads up to len bytes. Returns the count, 0 at the end of the stream
+ * (the peer shut down or closed) or for len 0.
+ * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (nothing to read: re-arms
+ * AFDIO_READABLE); AFDIO_ECONNRESET (the peer reset: every later read says
+ * so too, or 0); AFDIO_ECONNABORTED; AFDIO_ENOTCONN (not connected yet);
+ * AFDIO_ETIMEDOUT (keep-alive failed); AFDIO_EIO. Thread safety: above. */
+AFDIO_API ptrdiff_t afdio_stream_read(afdio_stream_t *stream, void *buf,
+                                      size_t len);
+
+/* Reads into several buffers, in order. Returns as afdio_stream_read().
+ * count 0 returns 0. Errors: as afdio_stream_read(), and AFDIO_EINVAL for
+ * bufs NULL with count > 0. */
+AFDIO_API ptrdiff_t afdio_stream_readv(afdio_stream_t *stream,
+                                       const afdio_buf_t *bufs, size_t count);
+
+/* Reads without consuming: the next read sees the same bytes. AFDIO_EAGAIN
+ * re-arms AFDIO_READABLE as a read does (mio#1895), so peeking never loses
+ * readiness. Returns and errors as afdio_stream_read(). */
+AFDIO_API ptrdiff_t afdio_stream_peek(afdio_stream_t *stream, void *buf,
+                                      size_t len);
+
+/* Writes up to len bytes; returns how many were taken (maybe fewer: write
+ * the rest later). 0 for len 0.
+ * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (the send buffer is full:
+ * re-arms AFDIO_WRITABLE); AFDIO_EPIPE (this side shut down writing; on
+ * Linux also after the peer reset); AFDIO_ECONNRESET; AFDIO_ECONNABORTED
+ * (Windows, after a reset or a shutdown); AFDIO_ENOTCONN; AFDIO_EIO. The
+ * exact code after a peer reset differs by system: treat all four as
+ * "connection gone". Thread safety: above. */
+AFDIO_API ptrdiff_t afdio_stream_write(afdio_stream_t *stream, const void *buf,
+                                       size_t len);
+
+/* Writes several buffers, in order, as one call. Returns and errors as
+ * afdio_stream_write(). */
+AFDIO_API ptrdiff_t afdio_stream_writev(afdio_stream_t *stream,
+                                        const afdio_buf_t *bufs, size_t count);
+
+/* Shuts down reading (AFDIO_SHUT_RD), writing (AFDIO_SHUT_WR: the peer
+ * reads 0 once it has the data) or both (AFDIO_SHUT_RDWR).
+ * What a later read returns after AFDIO_SHUT_RD differs: 0 on Linux,
+ * AFDIO_ECONNABORTED or AFDIO_ESHUTDOWN on Windows (Wine: AFDIO_ESHUTDOWN);
+ * a write after AFDIO_SHUT_WR gives AFDIO_EPIPE on Unix and
+ * AFDIO_ESHUTDOWN on Windows (Wine: the same or AFDIO_ECONNABORTED).
+ * Errors: AFDIO_EINVAL (NULL, bad how); AFDIO_ENOTCONN; AFDIO_EIO. */
+AFDIO_API int afdio_stream_shutdown(afdio_stream_t *stream, int how);
+
+/* The local / peer address. Errors: AFDIO_EINVAL (NULL); AFDIO_ENOTCONN
+ * (peer: not connected, or the connect is still in progress or failed). */
+AFDIO_API int afdio_stream_local_addr(const afdio_stream_t *stream,
+                                      afdio_addr_t *addr);
+AFDIO_API int afdio_stream_peer_addr(const afdio_stream_t *stream,
+                                     afdio_addr_t *addr);
+
+/* Reads and clears the socket's pending error (SO_ERROR): 0 when none,
+ * else the error as AFDIO_E* (AFDIO_ECONNREFUSED after a refused connect).
+ * AFDIO_EINVAL for NULL. */
+AFDIO_API int afdio_stream_take_error(afdio_stream_t *stream);
+
+/* Options (AFDIO_OPT_NODELAY, _KEEPALIVE, _LINGER, _TTL, _SNDBUF, _RCVBUF,
+ * _V6ONLY). Errors: AFDIO_EINVAL (NULL, option not for streams, value out
+ * of range); AFDIO_ENOTSUP (not for this family); AFDIO_EIO. */
+AFDIO_API int afdio_stream_setopt(afdio_stream_t *stream,
+                                  afdio_option_t option, int value);
+AFDIO_API int afdio_stream_getopt(const afdio_stream_t *stream,
+                                  afdio_option_t option, int *value);
+
+/* Registration, as for listeners. */
+AFDIO_API int afdio_stream_register(afdio_stream_t *stream,
+                                    afdio_poller_t *poller, uint64_t token,
+                                    uint32_t interest);
+AFDIO_API int afdio_stream_reregister(afdio_stream_t *stream, uint64_t token,
+                                      uint32_t interest);
+AFDIO_API int afdio_stream_deregister(afdio_stream_t *stream);
+AFDIO_API afdio_socket_t afdio_stream_socket(const afdio_stream_t *stream);
+
+/* Deregisters (if registered), closes and frees, as for listeners. Data
+ * not yet sent still goes out unless AFDIO_OPT_LINGER is 0 (then the peer
+ * gets a reset). */
+AFDIO_API int afdio_stream_close(afdio_stream_t *stream);
+
+/* ------------------------------------------------------------------------ */
+/* Datagram sockets: UDP, Unix-domain datagram                               */
+
+/* Creates a datagram socket bound to addr in *out: UDP for IPv4/IPv6 (port
+ * 0 picks a free port; AFDIO_OPT_UDP_CONNRESET is set to 0 on Windows), a
+ * Unix-domain datagram socket for a path. flags: 0 or AFDIO_DUAL_STACK.
+ * Errors: as afdio_listener_bind(). Thread safety: any thread. */
+AFDIO_API int afdio_datagram_bind(afdio_datagram_t **out,
+                                  const afdio_addr_t *addr, unsigned flags);
+
+/* A connected pair of unnamed Unix-domain datagram sockets. Errors:
+ * AFDIO_EINVAL (NULL); AFDIO_EMFILE; AFDIO_ENOSYS (Windows); AFDIO_EIO. */
+AFDIO_API int afdio_datagram_pair(afdio_datagram_t **a, afdio_datagram_t **b);
+
+/* Sets the default peer: afdio_datagram_send() goes there and only its
+ * datagrams are received. Errors: AFDIO_EINVAL (NULL, bad addr, family
+ * mismatch); AFDIO_ENETUNREACH; AFDIO_EADDRNOTAVAIL; AFDIO_EIO. */
+AFDIO_API int afdio_datagram_connect(afdio_datagram_t *dgram,
+                                     const afdio_addr_t *addr);
+
+/* Sends one datagram (len 0 sends an empty datagram) to the connected
+ * peer / to addr. Returns len.
+ * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (re-arms AFDIO_WRITABLE);
+ * AFDIO_EMSGSIZE (too long); AFDIO_ENOTCONN (send without connect);
+ * AFDIO_EISCONN (send_to on a connected socket, on some systems);
+ * AFDIO_ECONNREFUSED (connected, Linux: an earlier datagram was refused);
+ * AFDIO_EACCES (broadcast without AFDIO_OPT_BROADCAST); AFDIO_ENETUNREACH;
+ * AFDIO_EHOSTUNREACH; AFDIO_EIO. Thread safety: above. */
+AFDIO_API ptrdiff_t afdio_datagram_send(afdio_datagram_t *dgram,
+                                        const void *buf, size_t len);
+AFDIO_API ptrdiff_t afdio_datagram_send_to(afdio_datagram_t *dgram,
+                                           const void *buf, size_t len,
+                                           const afdio_addr_t *addr);
+
+/* Receives one datagram: returns its length (0 for an empty datagram); a
+ * datagram longer than len is truncated to len and the rest dropped, on
+ * every OS. recv_from also gives the sender in *from (may be NULL).
+ * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (none queued: re-arms
+ * AFDIO_READABLE); AFDIO_ECONNREFUSED (connected, Linux: an earlier
+ * datagram was refused); AFDIO_ECONNRESET (Windows with
+ * AFDIO_OPT_UDP_CONNRESET 1 only); AFDIO_EIO. Thread safety: above. */
+AFDIO_API ptrdiff_t afdio_datagram_recv(afdio_datagram_t *dgram, void *buf,
+                                        size_t len);
+AFDIO_API ptrdiff_t afdio_datagram_recv_from(afdio_datagram_t *dgram,
+                                             void *buf, size_t len,
+                                             afdio_addr_t *from);
+
+/* Joins / leaves a multicast group (IPv4 or IPv6, by the group's family;
+ * its port is ignored) on an interface: for IPv4, iface is the interface's
+ * local IPv4 address (NULL: the system's choice); for IPv6, the interface
+ * index is iface's scope id (NULL: 0, the system's choice).
+ * Errors: AFDIO_EINVAL (NULL, not multicast, family mismatch with the
+ * socket or iface); AFDIO_EADDRNOTAVAIL (no such interface, or leaving a
+ * group not joined); AFDIO_EADDRINUSE (already joined); AFDIO_ENETUNREACH
+ * or AFDIO_EIO (no multicast route). Thread safety: above. */
+AFDIO_API int afdio_datagram_join_multicast(afdio_datagram_t *dgram,
+                                            const afdio_addr_t *group,
+                                            const afdio_addr_t *iface);
+AFDIO_API int afdio_datagram_leave_multicast(afdio_datagram_t *dgram,
+                                             const afdio_addr_t *group,
+                                             const afdio_addr_t *iface);
+
+/* Addresses: the bound one, and the connected peer (AFDIO_ENOTCONN when
+ * none). Errors: AFDIO_EINVAL (NULL); AFDIO_EIO. */
+AFDIO_API int afdio_datagram_local_addr(const afdio_datagram_t *dgram,
+                                        afdio_addr_t *addr);
+AFDIO_API int afdio_datagram_peer_addr(const afdio_datagram_t *dgram,
+                                       afdio_addr_t *addr);
+
+/* Reads and clears SO_ERROR, as afdio_stream_take_error(). */
+AFDIO_API int afdio_datagram_take_error(afdio_datagram_t *dgram);
+
+/* Options (AFDIO_OPT_TTL, _SNDBUF, _RCVBUF, _V6ONLY, _BROADCAST,
+ * _MULTICAST_TTL, _MULTICAST_LOOP, _UDP_CONNRESET). Errors: as
+ * afdio_stream_setopt(). */
+AFDIO_API int afdio_datagram_setopt(afdio_datagram_t *dgram,
+                                    afdio_option_t option, int value);
+AFDIO_API int afdio_datagram_getopt(const afdio_datagram_t *dgram,
+                                    afdio_option_t option, int *value);
+
+/* Registration, as for listeners. */
+AFDIO_API int afdio_datagram_register(afdio_datagram_t *dgram,
+                                      afdio_poller_t *poller, uint64_t token,
+                                      uint32_t interest);
+AFDIO_API int afdio_datagram_reregister(afdio_datagram_t *dgram,
+                                        uint64_t token, uint32_t interest);
+AFDIO_API int afdio_datagram_deregister(afdio_datagram_t *dgram);
+AFDIO_API afdio_socket_t afdio_datagram_socket(const afdio_datagram_t *dgram);
+
+/* Deregisters (if registered), closes and frees, as for listeners. */
+AFDIO_API int afdio_datagram_close(afdio_datagram_t *dgram);
+
+/* ======================================================================== */
+/* End of Networking                                                         */
+/* ======================================================================== */
+
 #ifdef __cplusplus
 }
 #endif

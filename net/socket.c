@@ -1,0 +1,118 @@
+/* The part every net object shares: the socket's life (open, bind, close)
+ * and its poller registration, including the edge re-arm after "would
+ * block" that makes edge mode work on Windows (mio's do_io). */
+#include "net/net.h"
+
+#include <string.h>
+
+int afdio__net_open(struct afdio__net *n, const afdio_addr_t *addr, int type,
+                    int kind) {
+  int family = afdio__addr_check(addr);
+  if (family < 0)
+    return AFDIO_EINVAL;
+  afdio_socket_t sock;
+  int rc = afdio__sys_socket(family, type, 0, &sock);
+  if (rc < 0)
+    return rc;
+  afdio__net_adopt(n, sock, family, kind);
+  return 0;
+}
+
+void afdio__net_adopt(struct afdio__net *n, afdio_socket_t sock, int family,
+                      int kind) {
+  memset(n, 0, sizeof *n);
+  n->sock = sock;
+  n->poller = NULL;
+  n->family = family;
+  n->kind = kind;
+}
+
+int afdio__net_bind(struct afdio__net *n, const afdio_addr_t *addr,
+                    unsigned flags) {
+  if (n->family == AF_INET6) {
+    /* Set explicitly both ways: the systems' defaults differ. */
+    int v6only = (flags & AFDIO_DUAL_STACK) ? 0 : 1;
+    if (setsockopt(n->sock, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&v6only,
+                   (afdio__socklen_t)sizeof v6only) != 0)
+      return afdio__sys_error();
+  }
+  if (bind(n->sock, afdio__addr_sa(addr), afdio__addr_salen(addr)) != 0)
+    return afdio__sys_error();
+  return 0;
+}
+
+int afdio__net_close(struct afdio__net *n) {
+  /* Deregister while the socket still exists: afterwards its value may
+   * already belong to a new socket. */
+  if (n->poller != NULL)
+    (void)afdio_poller_deregister(n->poller, n->sock);
+  n->poller = NULL;
+  return afdio__sys_close(n->sock);
+}
+
+int afdio__net_register(struct afdio__net *n, afdio_poller_t *poller,
+                        uint64_t token, uint32_t interest) {
+  if (poller == NULL)
+    return AFDIO_EINVAL;
+  if (n->poller != NULL)
+    return AFDIO_EEXIST;
+  int rc = afdio_poller_register(poller, n->sock, token, interest);
+  if (rc == 0)
+    n->poller = poller;
+  return rc;
+}
+
+int afdio__net_reregister(struct afdio__net *n, uint64_t token,
+                          uint32_t interest) {
+  if (n->poller == NULL)
+    return AFDIO_ENOENT;
+  return afdio_poller_reregister(n->poller, n->sock, token, interest);
+}
+
+int afdio__net_deregister(struct afdio__net *n) {
+  if (n->poller == NULL)
+    return AFDIO_ENOENT;
+  int rc = afdio_poller_deregister(n->poller, n->sock);
+  n->poller = NULL;
+  return rc;
+}
+
+ptrdiff_t afdio__net_result(const struct afdio__net *n, ptrdiff_t result,
+                            uint32_t events) {
+  /* Only a real "would block" re-arms, never a short count (mio#1131). A
+   * failed rearm (the caller deregistered behind our back) changes
+   * nothing for the caller: the I/O result stands. */
+  if (result == AFDIO_EAGAIN && n->poller != NULL)
+    (void)afdio_poller_rearm(n->poller, n->sock, events);
+  return result;
+}
+
+int afdio__net_local_addr(const struct afdio__net *n, afdio_addr_t *addr) {
+  if (addr == NULL)
+    return AFDIO_EINVAL;
+  afdio_addr_t raw;
+  memset(&raw, 0, sizeof raw);
+  afdio__socklen_t len = (afdio__socklen_t)sizeof raw.storage_;
+  if (getsockname(n->sock, afdio__addr_sa_mut(&raw), &len) != 0)
+    return afdio__sys_error();
+  return afdio_addr_from_sockaddr(addr, raw.storage_.bytes_, (size_t)len);
+}
+
+int afdio__net_peer_addr(const struct afdio__net *n, afdio_addr_t *addr) {
+  if (addr == NULL)
+    return AFDIO_EINVAL;
+  afdio_addr_t raw;
+  memset(&raw, 0, sizeof raw);
+  afdio__socklen_t len = (afdio__socklen_t)sizeof raw.storage_;
+  if (getpeername(n->sock, afdio__addr_sa_mut(&raw), &len) != 0)
+    return afdio__sys_error();
+  return afdio_addr_from_sockaddr(addr, raw.storage_.bytes_, (size_t)len);
+}
+
+int afdio__net_take_error(const struct afdio__net *n) {
+  int err = 0;
+  afdio__socklen_t len = (afdio__socklen_t)sizeof err;
+  if (getsockopt(n->sock, SOL_SOCKET, SO_ERROR, (char *)&err, &len) != 0)
+    return afdio__sys_error();
+  return afdio__sys_error_from(err);
+}
