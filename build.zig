@@ -13,12 +13,19 @@ const core_sources = [_][]const u8{
 
 /// Windows: the AFD driver layer and the completion-port selector.
 const afd_sources = [_][]const u8{
-    "core/none.c",
+    "afd/afd.c",
+    "afd/base_socket.c",
     "afd/nt.c",
+    "afd/poll_group.c",
+    "afd/sock_state.c",
 };
 const iocp_sources = [_][]const u8{
     "iocp/winsock.c",
     "iocp/socket.c",
+    "iocp/port.c",
+    "iocp/selector.c",
+    "iocp/sock_map.c",
+    "iocp/waker.c",
 };
 
 /// Linux.
@@ -56,6 +63,11 @@ const net_sources = [_][]const u8{
 const tests_common = [_][]const u8{
     "errors_table",
     "poller_basic",
+    "poller_errors",
+    "poller_modes",
+    "poller_threads",
+    "poller_close",
+    "poller_tcp_events",
 };
 const tests_windows_only = [_][]const u8{};
 const tests_unix_only = [_][]const u8{};

@@ -26,7 +26,7 @@
 #endif
 
 /* errno to AFDIO_E*: the library's own table, so tests and backend agree. */
-static int util__error(int e) { return afdio__unix_error(e); }
+static int util__error(int e) { return e == 0 ? 0 : afdio__unix_error(e); }
 
 static int util__errno(void) { return util__error(errno); }
 

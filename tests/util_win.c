@@ -18,7 +18,9 @@
 
 /* WSA/Win32 error to AFDIO_E*: the library's own table, so tests and
  * backend agree. */
-static int util__error(unsigned long e) { return afdio__win_error(e); }
+static int util__error(unsigned long e) {
+  return e == 0 ? 0 : afdio__win_error(e);
+}
 
 static int util__wsa(void) { return util__error((unsigned long)WSAGetLastError()); }
 

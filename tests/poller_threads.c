@@ -1,0 +1,378 @@
+/* Wakers and cross-thread use: changes made on one thread take effect in a
+ * wait blocked on another, wakes are coalesced, and with several waiting
+ * threads each oneshot event goes to exactly one of them. Worker threads
+ * never assert: they record, and the test thread checks after joining. */
+#include <criterion/criterion.h>
+
+#include <string.h>
+
+#include "util.h"
+
+#define T .timeout = 15, .fini = util_fini
+
+static void pair(afdio_socket_t *a, afdio_socket_t *b) {
+  int rc = util_tcp_pair(a, b);
+  cr_assert_eq(rc, 0, "util_tcp_pair: %s", afdio_err_name(rc));
+}
+
+static afdio_waker_t *waker(afdio_poller_t *p, uint64_t token) {
+  afdio_waker_t *w = NULL;
+  int rc = afdio_waker_new(p, token, &w);
+  cr_assert_eq(rc, 0, "afdio_waker_new: %s", afdio_err_name(rc));
+  cr_assert_not_null(w);
+  return w;
+}
+
+static util_thread_t *start(void (*fn)(void *), void *arg) {
+  util_thread_t *t = NULL;
+  int rc = util_thread_start(&t, fn, arg);
+  cr_assert_eq(rc, 0, "util_thread_start: %s", afdio_err_name(rc));
+  return t;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Wakers                                                                    */
+
+Test(poller_threads, one_wake_gives_one_event_with_its_token, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_waker_t *w = waker(p, 42);
+  cr_assert_eq(afdio_waker_wake(w), 0);
+  afdio_event_t ev[4];
+  int n = afdio_poller_wait(p, ev, 4, 2000);
+  cr_assert_eq(n, 1, "wait returned %d", n);
+  cr_assert_eq(ev[0].token, (uint64_t)42);
+  cr_assert_eq(ev[0].events, AFDIO_READABLE, "events 0x%x", ev[0].events);
+  util_expect_no_events(p, 50);
+  /* And again: a waker is reusable. */
+  cr_assert_eq(afdio_waker_wake(w), 0);
+  util_expect_event(p, 42, AFDIO_READABLE, 2000);
+  util_expect_no_events(p, 50);
+}
+
+Test(poller_threads, many_wakes_before_a_wait_give_exactly_one_event, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_waker_t *w = waker(p, 7);
+  for (int i = 0; i < 1000; i++)
+    cr_assert_eq(afdio_waker_wake(w), 0, "wake %d", i);
+  int n = util_count_events_for(p, 7, 100, NULL);
+  cr_assert_eq(n, 1, "1000 wakes gave %d events", n);
+}
+
+Test(poller_threads, two_wakers_report_their_own_tokens, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_waker_t *w1 = waker(p, 1), *w2 = waker(p, 2);
+  cr_assert_eq(afdio_waker_wake(w2), 0);
+  util_expect_event(p, 2, AFDIO_READABLE, 2000);
+  util_expect_no_events(p, 50);
+  cr_assert_eq(afdio_waker_wake(w1), 0);
+  cr_assert_eq(afdio_waker_wake(w2), 0);
+  afdio_event_t ev[4];
+  int got1 = 0, got2 = 0;
+  double deadline = util_now_ms() + 2000;
+  while (!(got1 && got2) && util_now_ms() < deadline) {
+    int n = afdio_poller_wait(p, ev, 4, 500);
+    cr_assert_geq(n, 0);
+    for (int i = 0; i < n; i++) {
+      got1 += ev[i].token == 1;
+      got2 += ev[i].token == 2;
+    }
+  }
+  cr_assert_eq(got1, 1);
+  cr_assert_eq(got2, 1);
+}
+
+Test(poller_threads, a_deleted_waker_reports_nothing, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_waker_t *w = waker(p, 5);
+  cr_assert_eq(afdio_waker_wake(w), 0);
+  cr_assert_eq(afdio_waker_delete(w), 0);
+  util_expect_no_events(p, 100);
+  /* A new waker on the same poller works. */
+  w = waker(p, 6);
+  cr_assert_eq(afdio_waker_wake(w), 0);
+  util_expect_event(p, 6, AFDIO_READABLE, 2000);
+}
+
+Test(poller_threads, deleting_the_poller_deletes_its_wakers, T) {
+  afdio_poller_t *p = util_poller();
+  waker(p, 1);
+  afdio_waker_t *w = waker(p, 2);
+  cr_assert_eq(afdio_waker_wake(w), 0);
+  cr_assert_eq(util_poller_delete(p), 0);
+}
+
+struct wake_storm {
+  afdio_waker_t *waker;
+  util_atomic_t failures;
+};
+
+static void wake_storm_thread(void *arg) {
+  struct wake_storm *s = arg;
+  for (int i = 0; i < 200; i++)
+    if (afdio_waker_wake(s->waker) != 0)
+      util_atomic_add(&s->failures, 1);
+}
+
+Test(poller_threads, wakes_from_many_threads_coalesce_into_one_event, T) {
+  enum { THREADS = 8 };
+  afdio_poller_t *p = util_poller();
+  struct wake_storm s = {.waker = waker(p, 9)};
+  util_thread_t *t[THREADS];
+  for (int i = 0; i < THREADS; i++)
+    t[i] = start(wake_storm_thread, &s);
+  for (int i = 0; i < THREADS; i++)
+    cr_assert_eq(util_thread_join(t[i]), 0);
+  cr_assert_eq(util_atomic_load(&s.failures), 0L);
+  int n = util_count_events_for(p, 9, 100, NULL);
+  cr_assert_eq(n, 1, "%d wakes before the wait gave %d events", THREADS * 200,
+               n);
+}
+
+Test(poller_threads, wakes_racing_a_waiting_thread_are_never_lost, T) {
+  enum { THREADS = 4 };
+  afdio_poller_t *p = util_poller();
+  struct wake_storm s = {.waker = waker(p, 9)};
+  util_thread_t *t[THREADS];
+  for (int i = 0; i < THREADS; i++)
+    t[i] = start(wake_storm_thread, &s);
+  /* Waits race the wakes; at least one event, and no error. */
+  int events = 0;
+  for (int round = 0; round < 50; round++) {
+    afdio_event_t ev[4];
+    int n = afdio_poller_wait(p, ev, 4, 5);
+    cr_expect_geq(n, 0, "wait: %s", afdio_err_name(n));
+    for (int i = 0; i < n; i++)
+      events += ev[i].token == 9;
+  }
+  for (int i = 0; i < THREADS; i++)
+    cr_assert_eq(util_thread_join(t[i]), 0);
+  cr_assert_eq(util_atomic_load(&s.failures), 0L);
+  /* After the last wake, one more wake is always reported. */
+  cr_assert_eq(afdio_waker_wake(s.waker), 0);
+  util_expect_event(p, 9, AFDIO_READABLE, 2000);
+  cr_log_info("%d wake events during the race", events);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A wait blocked in one thread, a change made in another                    */
+
+struct blocked_wait {
+  afdio_poller_t *poller;
+  int64_t timeout_ms;
+  int result;
+  afdio_event_t ev[8];
+  double took_ms;
+  util_atomic_t started;
+};
+
+static void blocked_wait_thread(void *arg) {
+  struct blocked_wait *b = arg;
+  util_atomic_store(&b->started, 1);
+  double t0 = util_now_ms();
+  b->result = afdio_poller_wait(b->poller, b->ev, 8, b->timeout_ms);
+  b->took_ms = util_now_ms() - t0;
+}
+
+/* Starts a thread that waits up to 5 s on p, and gives it time to block. */
+static util_thread_t *start_blocked_wait(struct blocked_wait *b,
+                                         afdio_poller_t *p) {
+  b->poller = p;
+  b->timeout_ms = 5000;
+  util_thread_t *t = start(blocked_wait_thread, b);
+  for (int i = 0; i < 2000 && util_atomic_load(&b->started) == 0; i++)
+    util_sleep_ms(1);
+  /* The wait cannot be observed entering the kernel; a short sleep makes it
+   * very likely blocked (the test is still correct if it is not yet). */
+  util_sleep_ms(50);
+  return t;
+}
+
+Test(poller_threads, a_wait_blocked_in_another_thread_returns_promptly_on_wake,
+     T) {
+  afdio_poller_t *p = util_poller();
+  afdio_waker_t *w = waker(p, 3);
+  struct blocked_wait b = {.result = -100};
+  util_thread_t *t = start_blocked_wait(&b, p);
+  double t0 = util_now_ms();
+  int woke = afdio_waker_wake(w);
+  cr_assert_eq(util_thread_join(t), 0);
+  double after_wake = util_now_ms() - t0;
+  cr_assert_eq(woke, 0);
+  cr_assert_eq(b.result, 1, "blocked wait returned %d", b.result);
+  cr_assert_eq(b.ev[0].token, (uint64_t)3);
+  cr_assert_lt(after_wake, 1000.0, "wait returned %.1f ms after the wake",
+               after_wake);
+}
+
+Test(poller_threads, register_from_another_thread_reaches_a_blocked_wait, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  util_send_all(b, 1);
+  cr_assert_eq(util_wait_readable(a, 2000), 1);
+  struct blocked_wait bw = {.result = -100};
+  util_thread_t *t = start_blocked_wait(&bw, p);
+  double t0 = util_now_ms();
+  int rc = afdio_poller_register(p, a, 11, AFDIO_READABLE);
+  cr_assert_eq(util_thread_join(t), 0);
+  double took = util_now_ms() - t0;
+  cr_assert_eq(rc, 0, "register: %s", afdio_err_name(rc));
+  cr_assert_eq(bw.result, 1, "blocked wait returned %d", bw.result);
+  cr_assert_eq(bw.ev[0].token, (uint64_t)11);
+  cr_assert_neq(bw.ev[0].events & AFDIO_READABLE, 0u);
+  cr_assert_lt(took, 2000.0, "the event came %.1f ms after register", took);
+}
+
+Test(poller_threads, reregister_from_another_thread_reaches_a_blocked_wait, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  util_send_all(b, 1);
+  cr_assert_eq(util_wait_readable(a, 2000), 1);
+  /* Readable, but the interest is PRIORITY only: nothing to report. */
+  cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_PRIORITY), 0);
+  util_expect_no_events(p, 0);
+  struct blocked_wait bw = {.result = -100};
+  util_thread_t *t = start_blocked_wait(&bw, p);
+  double t0 = util_now_ms();
+  int rc = afdio_poller_reregister(p, a, 12, AFDIO_READABLE);
+  cr_assert_eq(util_thread_join(t), 0);
+  double took = util_now_ms() - t0;
+  cr_assert_eq(rc, 0, "reregister: %s", afdio_err_name(rc));
+  cr_assert_eq(bw.result, 1, "blocked wait returned %d", bw.result);
+  cr_assert_eq(bw.ev[0].token, (uint64_t)12);
+  cr_assert_lt(took, 2000.0, "the event came %.1f ms after reregister", took);
+}
+
+Test(poller_threads, deregister_from_another_thread_silences_a_blocked_wait, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_waker_t *w = waker(p, 99);
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_READABLE), 0);
+  util_expect_no_events(p, 0);
+  struct blocked_wait bw = {.result = -100};
+  util_thread_t *t = start_blocked_wait(&bw, p);
+  /* No fatal assertion until the thread is joined. */
+  double t0 = util_now_ms();
+  int rc = afdio_poller_deregister(p, a);
+  long sent = util_send(b, "x", 1);
+  int readable = util_wait_readable(a, 2000);
+  int woke = afdio_waker_wake(w);
+  cr_assert_eq(util_thread_join(t), 0);
+  double took = util_now_ms() - t0;
+  cr_assert_eq(rc, 0, "deregister: %s", afdio_err_name(rc));
+  cr_assert_eq(sent, 1L);
+  cr_assert_eq(readable, 1);
+  cr_assert_eq(woke, 0);
+  cr_assert_geq(bw.result, 1, "blocked wait returned %d", bw.result);
+  for (int i = 0; i < bw.result; i++)
+    cr_assert_eq(bw.ev[i].token, (uint64_t)99,
+                 "event %d for token %llu after deregister", i,
+                 (unsigned long long)bw.ev[i].token);
+  cr_assert_lt(took, 2000.0, "the wake came %.1f ms late", took);
+  util_expect_no_events(p, 50);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Several threads waiting on one poller                                     */
+
+enum { SHARED_SOCKETS = 32, SHARED_THREADS = 4 };
+
+struct shared_wait {
+  afdio_poller_t *poller;
+  util_atomic_t stop;
+  util_atomic_t errors;
+  util_atomic_t total;
+  util_atomic_t count[SHARED_SOCKETS];
+  util_atomic_t unknown;
+};
+
+static void shared_wait_thread(void *arg) {
+  struct shared_wait *s = arg;
+  afdio_event_t ev[4];
+  for (int round = 0; round < 10000 && !util_atomic_load(&s->stop); round++) {
+    int n = afdio_poller_wait(s->poller, ev, 4, 20);
+    if (n < 0)
+      util_atomic_add(&s->errors, 1);
+    for (int i = 0; i < n; i++) {
+      if (ev[i].token < SHARED_SOCKETS) {
+        util_atomic_add(&s->count[ev[i].token], 1);
+        util_atomic_add(&s->total, 1);
+      } else {
+        util_atomic_add(&s->unknown, 1);
+      }
+    }
+  }
+}
+
+Test(poller_threads, each_oneshot_event_goes_to_exactly_one_waiting_thread, T) {
+  afdio_poller_t *p = util_poller();
+  static struct shared_wait s;
+  memset(&s, 0, sizeof s);
+  s.poller = p;
+  afdio_socket_t a[SHARED_SOCKETS], b[SHARED_SOCKETS];
+  for (int i = 0; i < SHARED_SOCKETS; i++) {
+    pair(&a[i], &b[i]);
+    cr_assert_eq(afdio_poller_register(p, a[i], (uint64_t)i,
+                                       AFDIO_READABLE | AFDIO_ONESHOT), 0);
+  }
+  util_thread_t *t[SHARED_THREADS];
+  for (int i = 0; i < SHARED_THREADS; i++)
+    t[i] = start(shared_wait_thread, &s);
+  /* No fatal assertion until the threads are joined. */
+  int failed = 0;
+  for (int i = 0; i < SHARED_SOCKETS; i++)
+    failed += util_send(b[i], "x", 1) != 1;
+  double deadline = util_now_ms() + 3000;
+  while (util_atomic_load(&s.total) < SHARED_SOCKETS &&
+         util_now_ms() < deadline)
+    util_sleep_ms(5);
+  /* Keep the threads waiting a while longer to catch a duplicate. */
+  util_sleep_ms(100);
+  util_atomic_store(&s.stop, 1);
+  for (int i = 0; i < SHARED_THREADS; i++)
+    cr_assert_eq(util_thread_join(t[i]), 0);
+  cr_assert_eq(failed, 0, "%d sends failed", failed);
+  cr_assert_eq(util_atomic_load(&s.errors), 0L);
+  cr_assert_eq(util_atomic_load(&s.unknown), 0L);
+  for (int i = 0; i < SHARED_SOCKETS; i++)
+    cr_expect_eq(util_atomic_load(&s.count[i]), 1L,
+                 "socket %d was reported %ld times", i,
+                 util_atomic_load(&s.count[i]));
+}
+
+Test(poller_threads, concurrent_registers_and_waits_lose_nothing, T) {
+  /* Registration from the test thread while four threads wait: every
+   * oneshot event arrives exactly once. */
+  afdio_poller_t *p = util_poller();
+  static struct shared_wait s;
+  memset(&s, 0, sizeof s);
+  s.poller = p;
+  afdio_socket_t a[SHARED_SOCKETS], b[SHARED_SOCKETS];
+  for (int i = 0; i < SHARED_SOCKETS; i++) {
+    pair(&a[i], &b[i]);
+    util_send_all(b[i], 1);
+  }
+  util_thread_t *t[SHARED_THREADS];
+  for (int i = 0; i < SHARED_THREADS; i++)
+    t[i] = start(shared_wait_thread, &s);
+  int failed = 0;
+  for (int i = 0; i < SHARED_SOCKETS; i++)
+    failed += afdio_poller_register(p, a[i], (uint64_t)i,
+                                    AFDIO_READABLE | AFDIO_ONESHOT) != 0;
+  double deadline = util_now_ms() + 3000;
+  while (util_atomic_load(&s.total) < SHARED_SOCKETS &&
+         util_now_ms() < deadline)
+    util_sleep_ms(5);
+  util_sleep_ms(100);
+  util_atomic_store(&s.stop, 1);
+  for (int i = 0; i < SHARED_THREADS; i++)
+    cr_assert_eq(util_thread_join(t[i]), 0);
+  cr_assert_eq(failed, 0, "%d registers failed", failed);
+  cr_assert_eq(util_atomic_load(&s.errors), 0L);
+  for (int i = 0; i < SHARED_SOCKETS; i++)
+    cr_expect_eq(util_atomic_load(&s.count[i]), 1L,
+                 "socket %d was reported %ld times", i,
+                 util_atomic_load(&s.count[i]));
+}
