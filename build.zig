@@ -40,8 +40,11 @@ const epoll_sources = [_][]const u8{
 
 /// macOS and the BSDs.
 const kqueue_sources = [_][]const u8{
-    "core/none.c",
     "unix/error.c",
+    "unix/fdtable.c",
+    "unix/deadline.c",
+    "unix/wakefd_pipe.c",
+    "unix/kqueue.c",
     "unix/socket.c",
 };
 

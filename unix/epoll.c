@@ -185,7 +185,7 @@ int afdio_poller_register(afdio_poller_t *poller, afdio_socket_t socket,
   if (err == 0 && epoll_ctl(poller->epfd, EPOLL_CTL_ADD, socket, &ev) < 0)
     err = epoll__ctl_error(errno);
   if (err == 0)
-    afdio__fdtable_set(poller->table, socket, interest);
+    afdio__fdtable_set(poller->table, socket, interest, token);
   pthread_mutex_unlock(&poller->lock);
   return err;
 }
@@ -204,7 +204,7 @@ int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
   if (err == 0 && epoll_ctl(poller->epfd, EPOLL_CTL_MOD, socket, &ev) < 0)
     err = epoll__ctl_error(errno);
   if (err == 0)
-    afdio__fdtable_set(poller->table, socket, interest);
+    afdio__fdtable_set(poller->table, socket, interest, token);
   else if (err == AFDIO_ENOENT || err == AFDIO_EBADF)
     afdio__fdtable_clear(poller->table, socket);
   pthread_mutex_unlock(&poller->lock);
@@ -237,7 +237,7 @@ int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
   if (err != 0)
     return err;
   pthread_mutex_lock(&poller->lock);
-  uint32_t interest = afdio__fdtable_get(poller->table, socket);
+  uint32_t interest = afdio__fdtable_get(poller->table, socket, NULL);
   pthread_mutex_unlock(&poller->lock);
   return interest == 0 ? AFDIO_ENOENT : 0;
 }

@@ -8,9 +8,13 @@
 
 #include "afdio.h"
 
-/* An entry is the interest, which fits 16 bits (events 0x07, modes 0x300). */
+typedef struct fdtable__entry {
+  uint64_t token;
+  uint32_t interest; /* 0: not registered */
+} fdtable__entry_t;
+
 struct afdio__fdtable {
-  uint16_t *entries;
+  fdtable__entry_t *entries;
   size_t size;
 };
 
@@ -50,7 +54,7 @@ int afdio__fdtable_reserve(afdio__fdtable_t *table, int fd) {
   size_t size = table->size < 64 ? 64 : table->size;
   while (size < want)
     size *= 2;
-  uint16_t *grown = realloc(table->entries, size * sizeof *grown);
+  fdtable__entry_t *grown = realloc(table->entries, size * sizeof *grown);
   if (grown == NULL)
     return AFDIO_ENOMEM;
   memset(grown + table->size, 0, (size - table->size) * sizeof *grown);
@@ -59,18 +63,24 @@ int afdio__fdtable_reserve(afdio__fdtable_t *table, int fd) {
   return 0;
 }
 
-void afdio__fdtable_set(afdio__fdtable_t *table, int fd, uint32_t interest) {
-  if (fd >= 0 && (size_t)fd < table->size)
-    table->entries[fd] = (uint16_t)interest;
+void afdio__fdtable_set(afdio__fdtable_t *table, int fd, uint32_t interest,
+                        uint64_t token) {
+  if (fd < 0 || (size_t)fd >= table->size)
+    return;
+  table->entries[fd].token = token;
+  table->entries[fd].interest = interest;
 }
 
-uint32_t afdio__fdtable_get(const afdio__fdtable_t *table, int fd) {
+uint32_t afdio__fdtable_get(const afdio__fdtable_t *table, int fd,
+                            uint64_t *token) {
   if (fd < 0 || (size_t)fd >= table->size)
     return 0;
-  return table->entries[fd];
+  if (token != NULL)
+    *token = table->entries[fd].token;
+  return table->entries[fd].interest;
 }
 
 void afdio__fdtable_clear(afdio__fdtable_t *table, int fd) {
   if (fd >= 0 && (size_t)fd < table->size)
-    table->entries[fd] = 0;
+    table->entries[fd].interest = 0;
 }

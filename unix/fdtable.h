@@ -1,5 +1,5 @@
 /* The registration table of the Unix backends: for each descriptor number,
- * the interest it was registered with, or 0. It answers the questions the
+ * the interest (0: none) and the token it was registered with. It answers the questions the
  * kernel cannot answer cheaply: "is this fd registered?" for
  * afdio_poller_rearm(), and which filters to change on kqueue.
  *
@@ -17,9 +17,6 @@ typedef struct afdio__fdtable afdio__fdtable_t;
 /* The interest bits and modes one registration may carry. */
 #define AFDIO__FDTABLE_EVENTS 0x07u /* READABLE | WRITABLE | PRIORITY */
 #define AFDIO__FDTABLE_MODES 0x0300u /* LEVEL | ONESHOT */
-/* A bit of the entry free for the backend's own use (kqueue: this oneshot
- * registration has reported its one event). */
-#define AFDIO__FDTABLE_FIRED 0x8000u
 
 /* 0 when interest is a valid afdio_poller_register() interest: a non-empty
  * set of READABLE/WRITABLE/PRIORITY and at most one mode. AFDIO_EINVAL
@@ -37,12 +34,14 @@ void afdio__fdtable_delete(afdio__fdtable_t *table);
  * Call it before the kernel change. Errors: AFDIO_ENOMEM. */
 int afdio__fdtable_reserve(afdio__fdtable_t *table, int fd);
 
-/* Records fd's interest (never 0), possibly with AFDIO__FDTABLE_FIRED.
- * fd must have been reserved. */
-void afdio__fdtable_set(afdio__fdtable_t *table, int fd, uint32_t interest);
+/* Records fd's interest (never 0) and token. fd must have been reserved. */
+void afdio__fdtable_set(afdio__fdtable_t *table, int fd, uint32_t interest,
+                        uint64_t token);
 
-/* fd's interest, or 0 when fd is not registered. */
-uint32_t afdio__fdtable_get(const afdio__fdtable_t *table, int fd);
+/* fd's interest, or 0 when fd is not registered; *token (may be NULL) gets
+ * its token. */
+uint32_t afdio__fdtable_get(const afdio__fdtable_t *table, int fd,
+                            uint64_t *token);
 
 /* Forgets fd. */
 void afdio__fdtable_clear(afdio__fdtable_t *table, int fd);
