@@ -1,0 +1,44 @@
+/* Groups of sockets sharing one AFD helper handle. Cancelling a poll costs
+ * time proportional to the polls pending on its handle (trio#1280), one
+ * handle per socket costs a handle each: groups are the middle way
+ * (AFD-NOTES 9). */
+#ifndef AFDIO_AFD_POLL_GROUP_H
+#define AFDIO_AFD_POLL_GROUP_H
+
+#include <stddef.h>
+
+#include "afd/nt.h"
+#include "afd/queue.h"
+
+typedef struct afdio__poll_group afdio__poll_group_t;
+
+/* All groups of one poller. Not thread-safe: the poller's lock guards it. */
+typedef struct afdio__poll_group_set {
+  afdio__queue_node_t groups; /* groups with room first, full ones last */
+  HANDLE port;
+} afdio__poll_group_set_t;
+
+/* Sockets per AFD handle, chosen by bench/cancel_cost.c (see there). */
+#define AFDIO__POLL_GROUP_DEFAULT_SIZE 32
+
+/* The group size used by new pollers; for the benchmark only. 0 restores
+ * the default. Not thread-safe. */
+void afdio__poll_group_set_size(size_t size);
+
+void afdio__poll_group_set_init(afdio__poll_group_set_t *set, HANDLE port);
+
+/* Closes every group's handle and frees the groups. Call only once no poll
+ * is pending on any of them. */
+void afdio__poll_group_set_cleanup(afdio__poll_group_set_t *set);
+
+/* A group with room for one more socket (a new one when all are full).
+ * Returns 0 and *out, or AFDIO_E*. */
+int afdio__poll_group_acquire(afdio__poll_group_set_t *set,
+                              afdio__poll_group_t **out);
+
+/* Gives the socket's place back. The group stays open for reuse. */
+void afdio__poll_group_release(afdio__poll_group_t *group);
+
+HANDLE afdio__poll_group_handle(const afdio__poll_group_t *group);
+
+#endif

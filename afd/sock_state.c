@@ -1,0 +1,260 @@
+/* The per-socket poll state machine. */
+#include "afd/sock_state.h"
+
+#include <stdlib.h>
+
+#include "afd/afd.h"
+
+typedef enum sock_state__status {
+  SOCK_STATE__IDLE = 0, /* no poll in flight */
+  SOCK_STATE__PENDING,  /* a poll in flight */
+  SOCK_STATE__CANCELLED /* cancelled, its packet not yet dequeued */
+} sock_state__status_t;
+
+struct afdio__sock_state {
+  afdio__op_t op; /* first, so the packet's lpOverlapped is the state */
+  afdio__afd_poll_info_t info;
+  afdio__poll_group_t *group;
+  uintptr_t socket;
+  uintptr_t base;
+  uint64_t token;
+  uint32_t interest; /* AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_PRIORITY */
+  uint32_t mode;     /* AFDIO_EDGE, AFDIO_LEVEL or AFDIO_ONESHOT */
+  ULONG masked;      /* edge: AFD bits reported and not re-armed yet */
+  ULONG polled;      /* AFD bits of the last poll submitted */
+  sock_state__status_t status;
+  int disarmed;     /* oneshot: reported once, waits for reregister */
+  int result_taken; /* completed at submit: ignore the packet */
+  int deleted;
+  afdio__queue_node_t node; /* the poller's update queue */
+};
+
+/* Requested on every poll whatever the interest: LOCAL_CLOSE so closing the
+ * socket completes the poll (AFD-NOTES 4, wepoll src/sock.c), and the
+ * event-only conditions. AFD_POLL_CONNECT is never requested: it is
+ * reported on every poll of a connected socket (wepoll 8b7b340). */
+#define SOCK_STATE__ALWAYS                                                     \
+  (AFDIO__AFD_POLL_LOCAL_CLOSE | AFDIO__AFD_POLL_DISCONNECT |                  \
+   AFDIO__AFD_POLL_ABORT | AFDIO__AFD_POLL_CONNECT_FAIL)
+
+#define SOCK_STATE__EVENT_ONLY                                                 \
+  (AFDIO_ERROR | AFDIO_READ_CLOSED | AFDIO_WRITE_CLOSED)
+
+static ULONG sock_state__afd_bits(uint32_t events) {
+  ULONG afd = 0;
+  if (events & AFDIO_READABLE)
+    afd |= AFDIO__AFD_POLL_RECEIVE | AFDIO__AFD_POLL_ACCEPT;
+  if (events & AFDIO_WRITABLE)
+    afd |= AFDIO__AFD_POLL_SEND;
+  if (events & AFDIO_PRIORITY)
+    afd |= AFDIO__AFD_POLL_RECEIVE_EXPEDITED;
+  return afd;
+}
+
+/* AFD results as afdio events (AFD-NOTES 4, 21, 25; mio afd.rs). ABORT (a
+ * reset) is sticky and closes both directions; like epoll after a reset it
+ * also wakes readers and writers, who then see the error. CONNECT_FAIL is
+ * what epoll reports for a failed connect. */
+static uint32_t sock_state__events(ULONG afd) {
+  uint32_t ev = 0;
+  if (afd & (AFDIO__AFD_POLL_RECEIVE | AFDIO__AFD_POLL_ACCEPT))
+    ev |= AFDIO_READABLE;
+  if (afd & AFDIO__AFD_POLL_RECEIVE_EXPEDITED)
+    ev |= AFDIO_PRIORITY;
+  if (afd & AFDIO__AFD_POLL_SEND)
+    ev |= AFDIO_WRITABLE;
+  if (afd & AFDIO__AFD_POLL_DISCONNECT)
+    ev |= AFDIO_READABLE | AFDIO_READ_CLOSED;
+  if (afd & AFDIO__AFD_POLL_ABORT)
+    ev |= AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_READ_CLOSED |
+          AFDIO_WRITE_CLOSED;
+  if (afd & AFDIO__AFD_POLL_CONNECT_FAIL)
+    ev |= AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_ERROR;
+  return ev;
+}
+
+/* What the next poll must watch. A disarmed oneshot registration still
+ * watches LOCAL_CLOSE: a closed socket must always be noticed, or its value,
+ * reused by a new socket, would meet a stale entry (wepoll#34). */
+static ULONG sock_state__wanted(const afdio__sock_state_t *s) {
+  if (s->disarmed)
+    return AFDIO__AFD_POLL_LOCAL_CLOSE;
+  return (SOCK_STATE__ALWAYS | sock_state__afd_bits(s->interest)) & ~s->masked;
+}
+
+int afdio__sock_state_new(afdio__poll_group_t *group, uintptr_t socket,
+                          uintptr_t base, afdio__sock_state_t **out) {
+  afdio__sock_state_t *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return AFDIO_ENOMEM;
+  s->op.kind = AFDIO__OP_POLL;
+  afdio__queue_init(&s->op.ready);
+  afdio__queue_init(&s->node);
+  s->group = group;
+  s->socket = socket;
+  s->base = base;
+  *out = s;
+  return 0;
+}
+
+void afdio__sock_state_free(afdio__sock_state_t *s) {
+  afdio__poll_group_release(s->group);
+  free(s);
+}
+
+void afdio__sock_state_set(afdio__sock_state_t *s, uint64_t token,
+                           uint32_t interest) {
+  s->token = token;
+  s->interest = interest & (AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_PRIORITY);
+  s->mode = interest & (AFDIO_LEVEL | AFDIO_ONESHOT);
+  s->masked = 0;
+  s->disarmed = 0;
+}
+
+int afdio__sock_state_rearm(afdio__sock_state_t *s, uint32_t events) {
+  ULONG unmask = sock_state__afd_bits(events) | AFDIO__AFD_POLL_ABORT |
+                 AFDIO__AFD_POLL_CONNECT_FAIL;
+  ULONG before = s->masked;
+  if (s->mode != AFDIO_EDGE)
+    return 0;
+  /* The read side also re-arms end of stream: a read that would block has
+   * not seen it yet. */
+  if (events & AFDIO_READABLE)
+    unmask |= AFDIO__AFD_POLL_DISCONNECT;
+  s->masked &= ~unmask;
+  return s->masked != before;
+}
+
+static int sock_state__submit(afdio__sock_state_t *s, ULONG wanted) {
+  afdio__ntstatus_t st;
+  st = afdio__afd_poll(afdio__poll_group_handle(s->group), s->base, wanted,
+                       &s->info, &s->op.iosb);
+  if (st != AFDIO__STATUS_SUCCESS && st != AFDIO__STATUS_PENDING) {
+    /* Closed socket: STATUS_INVALID_HANDLE on Windows (wepoll src/sock.c),
+     * STATUS_OBJECT_TYPE_MISMATCH under Wine 8. No packet comes for a
+     * failed submission, whatever the status. */
+    s->deleted = 1;
+    return AFDIO__SOCK_GONE;
+  }
+  s->status = SOCK_STATE__PENDING;
+  s->polled = wanted;
+  s->result_taken = 0;
+  /* Completed inside the call: the IOSB and the result are already written
+   * and can be read now, which a zero-timeout wait right after registering
+   * needs when the packet is not on the port yet (Wine). */
+  if (st == AFDIO__STATUS_SUCCESS && s->op.iosb.u.Status != AFDIO__STATUS_PENDING)
+    return AFDIO__SOCK_COMPLETED;
+  return AFDIO__SOCK_IN_FLIGHT;
+}
+
+int afdio__sock_state_update(afdio__sock_state_t *s) {
+  ULONG wanted = sock_state__wanted(s);
+  int err;
+  switch (s->status) {
+  case SOCK_STATE__IDLE:
+    return sock_state__submit(s, wanted);
+  case SOCK_STATE__PENDING:
+    /* A poll whose result was taken early cannot be cancelled any more;
+     * its packet resubmits. A covering poll stays (AFD-NOTES 11). */
+    if (s->result_taken || (wanted & ~s->polled) == 0)
+      return AFDIO__SOCK_IN_FLIGHT;
+    err = afdio__afd_cancel(afdio__poll_group_handle(s->group), &s->op.iosb);
+    if (err < 0)
+      return err;
+    s->status = SOCK_STATE__CANCELLED;
+    return AFDIO__SOCK_IN_FLIGHT;
+  case SOCK_STATE__CANCELLED:
+  default:
+    return AFDIO__SOCK_IN_FLIGHT;
+  }
+}
+
+/* The afdio events in a completed poll, before mode rules. */
+static uint32_t sock_state__result(afdio__sock_state_t *s, ULONG *afd) {
+  afdio__ntstatus_t st = s->op.iosb.u.Status;
+  *afd = 0;
+  if (st == AFDIO__STATUS_CANCELLED)
+    return 0;
+  if (!AFDIO__NT_SUCCESS(st))
+    return AFDIO_ERROR; /* the poll itself failed (wepoll src/sock.c) */
+  if (s->info.NumberOfHandles < 1)
+    return 0;
+  *afd = s->info.Handles[0].Events & s->polled;
+  if (*afd & AFDIO__AFD_POLL_LOCAL_CLOSE) {
+    s->deleted = 1;
+    return 0;
+  }
+  *afd &= ~s->masked;
+  return sock_state__events(*afd);
+}
+
+int afdio__sock_state_feed(afdio__sock_state_t *s, int from_packet,
+                           afdio_event_t *ev) {
+  uint32_t events;
+  ULONG afd;
+  if (from_packet) {
+    int taken = s->result_taken;
+    s->status = SOCK_STATE__IDLE;
+    s->result_taken = 0;
+    if (taken)
+      return 0;
+  } else {
+    s->result_taken = 1;
+  }
+  if (s->deleted)
+    return 0;
+  events = sock_state__result(s, &afd);
+  if (s->deleted || s->disarmed)
+    return 0;
+  events &= s->interest | SOCK_STATE__EVENT_ONLY;
+  if (events == 0)
+    return 0;
+  if (s->mode == AFDIO_EDGE)
+    s->masked |= afd;
+  else if (s->mode == AFDIO_ONESHOT)
+    s->disarmed = 1;
+  ev->token = s->token;
+  ev->events = events;
+  ev->reserved_ = 0;
+  return 1;
+}
+
+void afdio__sock_state_delete(afdio__sock_state_t *s) {
+  s->deleted = 1;
+  if (s->status == SOCK_STATE__PENDING && !s->result_taken &&
+      afdio__afd_cancel(afdio__poll_group_handle(s->group), &s->op.iosb) == 0)
+    s->status = SOCK_STATE__CANCELLED;
+}
+
+int afdio__sock_state_deleted(const afdio__sock_state_t *s) {
+  return s->deleted;
+}
+
+int afdio__sock_state_busy(const afdio__sock_state_t *s) {
+  return s->status != SOCK_STATE__IDLE;
+}
+
+int afdio__sock_state_closed(const afdio__sock_state_t *s) {
+  if (s->status == SOCK_STATE__IDLE || s->op.iosb.u.Status == AFDIO__STATUS_PENDING)
+    return 0;
+  return AFDIO__NT_SUCCESS(s->op.iosb.u.Status) && s->info.NumberOfHandles >= 1 &&
+         (s->info.Handles[0].Events & AFDIO__AFD_POLL_LOCAL_CLOSE) != 0;
+}
+
+uintptr_t afdio__sock_state_socket(const afdio__sock_state_t *s) {
+  return s->socket;
+}
+
+afdio__op_t *afdio__sock_state_op(afdio__sock_state_t *s) { return &s->op; }
+
+afdio__sock_state_t *afdio__sock_state_from_op(afdio__op_t *op) {
+  return AFDIO__CONTAINER_OF(op, afdio__sock_state_t, op);
+}
+
+afdio__queue_node_t *afdio__sock_state_node(afdio__sock_state_t *s) {
+  return &s->node;
+}
+
+afdio__sock_state_t *afdio__sock_state_from_node(afdio__queue_node_t *n) {
+  return AFDIO__CONTAINER_OF(n, afdio__sock_state_t, node);
+}

@@ -1,0 +1,75 @@
+/* One registered socket: its poll (at most one in flight, AFD-NOTES 8), its
+ * interest and trigger mode, and the rules that turn AFD results into
+ * afdio events. The poller owns the containers (map, queues) and the lock;
+ * this module owns the state machine. */
+#ifndef AFDIO_AFD_SOCK_STATE_H
+#define AFDIO_AFD_SOCK_STATE_H
+
+#include <stdint.h>
+
+#include "afd/poll_group.h"
+#include "afd/queue.h"
+#include "afdio.h"
+#include "iocp/port.h"
+
+typedef struct afdio__sock_state afdio__sock_state_t;
+
+/* What afdio__sock_state_update() did. */
+typedef enum afdio__sock_update {
+  AFDIO__SOCK_IN_FLIGHT = 0, /* a poll is (still) in flight */
+  AFDIO__SOCK_COMPLETED = 1, /* submitted and completed at once: the result
+                                is in the op already; its packet will come */
+  AFDIO__SOCK_GONE = 2       /* submission failed: no packet will come; the
+                                socket is closed, drop the state */
+} afdio__sock_update_t;
+
+/* A new state, not yet polling. Returns 0 and *out, or AFDIO_ENOMEM. */
+int afdio__sock_state_new(afdio__poll_group_t *group, uintptr_t socket,
+                          uintptr_t base, afdio__sock_state_t **out);
+
+/* Frees a state that has no packet outstanding; gives back its group slot. */
+void afdio__sock_state_free(afdio__sock_state_t *s);
+
+/* Sets token and interest (mode included) and re-arms: clears the edge
+ * mask and the oneshot disarm. Takes effect at the next update. */
+void afdio__sock_state_set(afdio__sock_state_t *s, uint64_t token,
+                           uint32_t interest);
+
+/* Edge mode: the given AFDIO_READABLE/WRITABLE/PRIORITY may be reported
+ * again. Returns 1 when that changes what must be polled, else 0. */
+int afdio__sock_state_rearm(afdio__sock_state_t *s, uint32_t events);
+
+/* Makes the poll in flight match the interest: submits one when idle,
+ * cancels one that does not cover the interest (its completion resubmits),
+ * leaves a covering one alone (AFD-NOTES 11). Returns afdio__sock_update_t
+ * or AFDIO_E* (a failed cancel). */
+int afdio__sock_state_update(afdio__sock_state_t *s);
+
+/* Takes the result of the poll: from its dequeued packet (from_packet 1),
+ * or from the op right after a submission that completed at once
+ * (from_packet 0; the packet that follows is then ignored). Returns 1 and
+ * *ev when there is an event to report, else 0. Afterwards the caller
+ * checks afdio__sock_state_deleted() (LOCAL_CLOSE marks the state deleted)
+ * and otherwise queues an update. */
+int afdio__sock_state_feed(afdio__sock_state_t *s, int from_packet,
+                           afdio_event_t *ev);
+
+/* Marks the state deleted (deregistered or closed) and cancels its poll. */
+void afdio__sock_state_delete(afdio__sock_state_t *s);
+
+int afdio__sock_state_deleted(const afdio__sock_state_t *s);
+
+/* 1 while a packet for this state is still to be dequeued. */
+int afdio__sock_state_busy(const afdio__sock_state_t *s);
+
+/* 1 when the poll in flight has visibly completed with LOCAL_CLOSE, that
+ * is the socket was closed, though its packet is not dequeued yet. */
+int afdio__sock_state_closed(const afdio__sock_state_t *s);
+
+uintptr_t afdio__sock_state_socket(const afdio__sock_state_t *s);
+afdio__op_t *afdio__sock_state_op(afdio__sock_state_t *s);
+afdio__sock_state_t *afdio__sock_state_from_op(afdio__op_t *op);
+afdio__queue_node_t *afdio__sock_state_node(afdio__sock_state_t *s);
+afdio__sock_state_t *afdio__sock_state_from_node(afdio__queue_node_t *n);
+
+#endif

@@ -1,0 +1,43 @@
+/* The completion port, and the head every operation we submit or post
+ * starts with: the IO_STATUS_BLOCK first (the kernel writes it and hands
+ * its address back as lpOverlapped), then a kind tag to route the packet
+ * (STYLE 8). */
+#ifndef AFDIO_IOCP_PORT_H
+#define AFDIO_IOCP_PORT_H
+
+#include <stdint.h>
+
+#include "afd/nt.h"
+#include "afd/queue.h"
+
+typedef enum afdio__op_kind {
+  AFDIO__OP_POLL = 0x41464450, /* an IOCTL_AFD_POLL of one socket */
+  AFDIO__OP_WAKER = 0x41464457, /* a posted wake-up */
+  AFDIO__OP_PROBE = 0x41464442  /* the poller's creation probe: ignored */
+} afdio__op_kind_t;
+
+typedef struct afdio__op {
+  afdio__iosb_t iosb; /* first: lpOverlapped points here */
+  afdio__op_kind_t kind;
+  /* Links a dequeued packet whose processing is postponed (the poller's
+   * "stash") or a poll whose result came with its submission. */
+  afdio__queue_node_t ready;
+  int packet; /* on the poller's stash: a dequeued packet */
+} afdio__op_t;
+
+/* Returns 0 and a new port in *out, or AFDIO_E*. */
+int afdio__port_new(HANDLE *out);
+
+/* Dequeues up to count packets, waiting at most timeout_ms (INFINITE for
+ * ever). Returns how many, 0 on timeout, or AFDIO_E*. */
+int afdio__port_get_many(HANDLE port, OVERLAPPED_ENTRY *entries, ULONG count,
+                         DWORD timeout_ms);
+
+/* Posts a packet whose lpOverlapped is op. Returns 0 or AFDIO_E*. */
+int afdio__port_post(HANDLE port, afdio__op_t *op);
+
+static inline afdio__op_t *afdio__op_from_entry(const OVERLAPPED_ENTRY *e) {
+  return (afdio__op_t *)(void *)e->lpOverlapped;
+}
+
+#endif
