@@ -163,6 +163,7 @@ struct blocked_wait {
   afdio_event_t ev[8];
   double took_ms;
   util_atomic_t started;
+  util_atomic_t done;
 };
 
 static void blocked_wait_thread(void *arg) {
@@ -171,13 +172,16 @@ static void blocked_wait_thread(void *arg) {
   double t0 = util_now_ms();
   b->result = afdio_poller_wait(b->poller, b->ev, 8, b->timeout_ms);
   b->took_ms = util_now_ms() - t0;
+  util_atomic_store(&b->done, 1);
 }
 
-/* Starts a thread that waits up to 5 s on p, and gives it time to block. */
+/* Starts a thread that waits on p (up to 5 s unless b->timeout_ms is set),
+ * and gives it time to block. */
 static util_thread_t *start_blocked_wait(struct blocked_wait *b,
                                          afdio_poller_t *p) {
   b->poller = p;
-  b->timeout_ms = 5000;
+  if (b->timeout_ms == 0)
+    b->timeout_ms = 5000;
   util_thread_t *t = start(blocked_wait_thread, b);
   for (int i = 0; i < 2000 && util_atomic_load(&b->started) == 0; i++)
     util_sleep_ms(1);
@@ -202,6 +206,28 @@ Test(poller_threads, a_wait_blocked_in_another_thread_returns_promptly_on_wake,
   cr_assert_eq(b.ev[0].token, (uint64_t)3);
   cr_assert_lt(after_wake, 1000.0, "wait returned %.1f ms after the wake",
                after_wake);
+}
+
+Test(poller_threads, negative_and_huge_timeouts_block_until_woken, T) {
+  /* -1 waits forever; the others are finite but must not be clamped to
+   * INFINITE's neighbours or truncated to 32 bits (2^32 would become 0). */
+  static const int64_t timeouts[] = {-1, INT64_MAX, 4294967296ll,
+                                     4294967295ll, 2147483648ll};
+  afdio_poller_t *p = util_poller();
+  afdio_waker_t *w = waker(p, 4);
+  for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
+    struct blocked_wait b = {.result = -100, .timeout_ms = timeouts[i]};
+    util_thread_t *t = start_blocked_wait(&b, p);
+    long early = util_atomic_load(&b.done);
+    int woke = afdio_waker_wake(w);
+    cr_assert_eq(util_thread_join(t), 0);
+    cr_assert_eq(early, 0L, "timeout %lld: the wait returned %d after %.1f ms",
+                 (long long)timeouts[i], b.result, b.took_ms);
+    cr_assert_eq(woke, 0);
+    cr_assert_eq(b.result, 1, "timeout %lld: wait returned %d",
+                 (long long)timeouts[i], b.result);
+    cr_assert_eq(b.ev[0].token, (uint64_t)4);
+  }
 }
 
 Test(poller_threads, register_from_another_thread_reaches_a_blocked_wait, T) {
