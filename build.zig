@@ -74,7 +74,11 @@ const tests_common = [_][]const u8{
     "addr",
 };
 const tests_windows_only = [_][]const u8{};
-const tests_unix_only = [_][]const u8{};
+const tests_unix_only = [_][]const u8{
+    "unix_descriptors",
+    "unix_signals",
+    "unix_cloexec",
+};
 
 /// Helpers linked into every test executable.
 const test_util_common = [_][]const u8{

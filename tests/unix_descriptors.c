@@ -1,0 +1,134 @@
+/* The Unix backends watch any descriptor the kernel can poll (pipes here,
+ * the wakers' eventfd or pipe), refuse the ones it cannot (regular files,
+ * directories: AFDIO_ENOTSOCK) and closed ones (AFDIO_EBADF). */
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define T .timeout = 10, .fini = util_fini
+
+/* A non-blocking pipe: p[0] the read end, p[1] the write end. */
+static void make_pipe(int p[2]) {
+  cr_assert_eq(pipe(p), 0);
+  for (int i = 0; i < 2; i++) {
+    int flags = fcntl(p[i], F_GETFL);
+    cr_assert_eq(fcntl(p[i], F_SETFL, flags | O_NONBLOCK), 0);
+  }
+}
+
+Test(unix_descriptors, pipe_read_end_reports_readable_after_a_write, T) {
+  afdio_poller_t *p = util_poller();
+  int fds[2];
+  make_pipe(fds);
+  cr_assert_eq(afdio_poller_register(p, fds[0], 7, AFDIO_READABLE), 0);
+  util_expect_no_events(p, 50);
+  cr_assert_eq(write(fds[1], "x", 1), 1);
+  util_expect_event(p, 7, AFDIO_READABLE, 2000);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+Test(unix_descriptors, pipe_write_end_reports_writable, T) {
+  afdio_poller_t *p = util_poller();
+  int fds[2];
+  make_pipe(fds);
+  cr_assert_eq(afdio_poller_register(p, fds[1], 8, AFDIO_WRITABLE), 0);
+  util_expect_event(p, 8, AFDIO_WRITABLE, 2000);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+Test(unix_descriptors, closing_the_write_end_reports_read_closed_on_the_read_end,
+     T) {
+  afdio_poller_t *p = util_poller();
+  int fds[2];
+  make_pipe(fds);
+  cr_assert_eq(afdio_poller_register(p, fds[0], 9, AFDIO_READABLE), 0);
+  util_expect_no_events(p, 0);
+  close(fds[1]);
+  util_expect_event(p, 9, AFDIO_READ_CLOSED, 2000);
+  close(fds[0]);
+}
+
+Test(unix_descriptors, a_regular_file_gives_enotsock, T) {
+  afdio_poller_t *p = util_poller();
+  char path[] = "/tmp/afdio-unix-XXXXXX";
+  int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  unlink(path);
+  int rc = afdio_poller_register(p, fd, 1, AFDIO_READABLE);
+  cr_assert_eq(rc, AFDIO_ENOTSOCK, "register: %s", afdio_err_name(rc));
+  rc = afdio_poller_rearm(p, fd, AFDIO_READABLE);
+  cr_assert_eq(rc, AFDIO_ENOENT, "rearm: %s", afdio_err_name(rc));
+  close(fd);
+}
+
+Test(unix_descriptors, a_directory_gives_enotsock, T) {
+  afdio_poller_t *p = util_poller();
+  int fd = open("/", O_RDONLY);
+  cr_assert_geq(fd, 0);
+  int rc = afdio_poller_register(p, fd, 1, AFDIO_READABLE);
+  cr_assert_eq(rc, AFDIO_ENOTSOCK, "register: %s", afdio_err_name(rc));
+  close(fd);
+}
+
+Test(unix_descriptors, a_closed_descriptor_gives_ebadf, T) {
+  afdio_poller_t *p = util_poller();
+  int fds[2];
+  make_pipe(fds);
+  close(fds[0]);
+  close(fds[1]);
+  int rc = afdio_poller_register(p, fds[0], 1, AFDIO_READABLE);
+  cr_assert_eq(rc, AFDIO_EBADF, "register: %s", afdio_err_name(rc));
+  rc = afdio_poller_reregister(p, fds[0], 1, AFDIO_READABLE);
+  cr_assert(rc == AFDIO_EBADF || rc == AFDIO_ENOENT, "reregister: %s",
+            afdio_err_name(rc));
+  rc = afdio_poller_deregister(p, fds[0]);
+  cr_assert_eq(rc, AFDIO_ENOENT, "deregister: %s", afdio_err_name(rc));
+}
+
+Test(unix_descriptors, a_closed_registered_pipe_number_can_be_registered_again,
+     T) {
+  afdio_poller_t *p = util_poller();
+  int a[2], b[2];
+  make_pipe(a);
+  cr_assert_eq(afdio_poller_register(p, a[0], 1, AFDIO_READABLE), 0);
+  close(a[0]);
+  close(a[1]);
+  make_pipe(b); /* the lowest free numbers: the same two */
+  cr_assert_eq(b[0], a[0], "the descriptor number was not reused");
+  int rc = afdio_poller_register(p, b[0], 2, AFDIO_READABLE);
+  cr_assert_eq(rc, 0, "register the reused number: %s", afdio_err_name(rc));
+  cr_assert_eq(write(b[1], "x", 1), 1);
+  util_expect_event(p, 2, AFDIO_READABLE, 2000);
+  util_expect_no_event_for(p, 1, 50);
+  close(b[0]);
+  close(b[1]);
+}
+
+Test(unix_descriptors, level_pipe_reports_until_drained_edge_only_once, T) {
+  afdio_poller_t *p = util_poller();
+  int lv[2], ed[2];
+  make_pipe(lv);
+  make_pipe(ed);
+  cr_assert_eq(afdio_poller_register(p, lv[0], 1, AFDIO_READABLE | AFDIO_LEVEL),
+               0);
+  cr_assert_eq(afdio_poller_register(p, ed[0], 2, AFDIO_READABLE), 0);
+  cr_assert_eq(write(lv[1], "x", 1), 1);
+  cr_assert_eq(write(ed[1], "x", 1), 1);
+  cr_assert_eq(util_count_events_for(p, 2, 200, NULL), 1);
+  util_expect_event(p, 1, AFDIO_READABLE, 2000);
+  util_expect_event(p, 1, AFDIO_READABLE, 2000);
+  char c;
+  cr_assert_eq(read(lv[0], &c, 1), 1);
+  util_expect_no_event_for(p, 1, 50);
+  for (int i = 0; i < 2; i++) {
+    close(lv[i]);
+    close(ed[i]);
+  }
+}
