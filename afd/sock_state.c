@@ -23,8 +23,7 @@ struct afdio__sock_state {
   ULONG masked;      /* edge: AFD bits reported and not re-armed yet */
   ULONG polled;      /* AFD bits of the last poll submitted */
   sock_state__status_t status;
-  int disarmed;     /* oneshot: reported once, waits for reregister */
-  int result_taken; /* completed at submit: ignore the packet */
+  int disarmed; /* oneshot: reported once, waits for reregister */
   int deleted;
   afdio__queue_node_t node; /* the poller's update queue */
 };
@@ -138,12 +137,12 @@ static int sock_state__submit(afdio__sock_state_t *s, ULONG wanted) {
   }
   s->status = SOCK_STATE__PENDING;
   s->polled = wanted;
-  s->result_taken = 0;
-  /* Completed inside the call: the IOSB and the result are already written
-   * and can be read now, which a zero-timeout wait right after registering
-   * needs when the packet is not on the port yet (Wine). */
-  if (st == AFDIO__STATUS_SUCCESS && s->op.iosb.u.Status != AFDIO__STATUS_PENDING)
-    return AFDIO__SOCK_COMPLETED;
+  /* STATUS_SUCCESS (completed inside the call, as Wine 8 does for a socket
+   * already ready) is handled like STATUS_PENDING, as mio does: the result
+   * is taken from the packet, not from the IOSB now. Taking it now would
+   * leave the socket without a LOCAL_CLOSE poll until that packet is
+   * dequeued, and a close plus a reuse of its value in that gap would meet
+   * a stale registration (wepoll#34). */
   return AFDIO__SOCK_IN_FLIGHT;
 }
 
@@ -154,9 +153,8 @@ int afdio__sock_state_update(afdio__sock_state_t *s) {
   case SOCK_STATE__IDLE:
     return sock_state__submit(s, wanted);
   case SOCK_STATE__PENDING:
-    /* A poll whose result was taken early cannot be cancelled any more;
-     * its packet resubmits. A covering poll stays (AFD-NOTES 11). */
-    if (s->result_taken || (wanted & ~s->polled) == 0)
+    /* A covering poll stays (AFD-NOTES 11). */
+    if ((wanted & ~s->polled) == 0)
       return AFDIO__SOCK_IN_FLIGHT;
     err = afdio__afd_cancel(afdio__poll_group_handle(s->group), &s->op.iosb);
     if (err < 0)
@@ -188,19 +186,10 @@ static uint32_t sock_state__result(afdio__sock_state_t *s, ULONG *afd) {
   return sock_state__events(*afd);
 }
 
-int afdio__sock_state_feed(afdio__sock_state_t *s, int from_packet,
-                           afdio_event_t *ev) {
+int afdio__sock_state_feed(afdio__sock_state_t *s, afdio_event_t *ev) {
   uint32_t events;
   ULONG afd;
-  if (from_packet) {
-    int taken = s->result_taken;
-    s->status = SOCK_STATE__IDLE;
-    s->result_taken = 0;
-    if (taken)
-      return 0;
-  } else {
-    s->result_taken = 1;
-  }
+  s->status = SOCK_STATE__IDLE;
   if (s->deleted)
     return 0;
   events = sock_state__result(s, &afd);
@@ -221,7 +210,7 @@ int afdio__sock_state_feed(afdio__sock_state_t *s, int from_packet,
 
 void afdio__sock_state_delete(afdio__sock_state_t *s) {
   s->deleted = 1;
-  if (s->status == SOCK_STATE__PENDING && !s->result_taken &&
+  if (s->status == SOCK_STATE__PENDING &&
       afdio__afd_cancel(afdio__poll_group_handle(s->group), &s->op.iosb) == 0)
     s->status = SOCK_STATE__CANCELLED;
 }
@@ -258,3 +247,4 @@ afdio__queue_node_t *afdio__sock_state_node(afdio__sock_state_t *s) {
 afdio__sock_state_t *afdio__sock_state_from_node(afdio__queue_node_t *n) {
   return AFDIO__CONTAINER_OF(n, afdio__sock_state_t, node);
 }
+

@@ -17,9 +17,7 @@ typedef struct afdio__sock_state afdio__sock_state_t;
 /* What afdio__sock_state_update() did. */
 typedef enum afdio__sock_update {
   AFDIO__SOCK_IN_FLIGHT = 0, /* a poll is (still) in flight */
-  AFDIO__SOCK_COMPLETED = 1, /* submitted and completed at once: the result
-                                is in the op already; its packet will come */
-  AFDIO__SOCK_GONE = 2       /* submission failed: no packet will come; the
+  AFDIO__SOCK_GONE = 1       /* submission failed: no packet will come; the
                                 socket is closed, drop the state */
 } afdio__sock_update_t;
 
@@ -45,14 +43,11 @@ int afdio__sock_state_rearm(afdio__sock_state_t *s, uint32_t events);
  * or AFDIO_E* (a failed cancel). */
 int afdio__sock_state_update(afdio__sock_state_t *s);
 
-/* Takes the result of the poll: from its dequeued packet (from_packet 1),
- * or from the op right after a submission that completed at once
- * (from_packet 0; the packet that follows is then ignored). Returns 1 and
- * *ev when there is an event to report, else 0. Afterwards the caller
- * checks afdio__sock_state_deleted() (LOCAL_CLOSE marks the state deleted)
- * and otherwise queues an update. */
-int afdio__sock_state_feed(afdio__sock_state_t *s, int from_packet,
-                           afdio_event_t *ev);
+/* Takes the result of the poll from its dequeued packet. Returns 1 and *ev
+ * when there is an event to report, else 0. Afterwards the caller checks
+ * afdio__sock_state_deleted() (LOCAL_CLOSE marks the state deleted) and
+ * otherwise resubmits. */
+int afdio__sock_state_feed(afdio__sock_state_t *s, afdio_event_t *ev);
 
 /* Marks the state deleted (deregistered or closed) and cancels its poll. */
 void afdio__sock_state_delete(afdio__sock_state_t *s);

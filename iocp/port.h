@@ -20,9 +20,8 @@ typedef struct afdio__op {
   afdio__iosb_t iosb; /* first: lpOverlapped points here */
   afdio__op_kind_t kind;
   /* Links a dequeued packet whose processing is postponed (the poller's
-   * "stash") or a poll whose result came with its submission. */
+   * stash). */
   afdio__queue_node_t ready;
-  int packet; /* on the poller's stash: a dequeued packet */
 } afdio__op_t;
 
 /* Returns 0 and a new port in *out, or AFDIO_E*. */

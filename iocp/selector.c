@@ -20,10 +20,12 @@
  * follows; a register of its reused value before the next wait then still
  * sees AFDIO_EEXIST.
  *
- * A poll that completes inside NtDeviceIoControlFile (STATUS_SUCCESS) has
- * its result in the IOSB already: it is put on the ready list and reported
- * by the next wait even if its packet is not on the port yet (Wine 8 posts
- * it late); the packet is ignored when it comes. */
+ * A poll that completes inside NtDeviceIoControlFile (STATUS_SUCCESS, which
+ * Wine 8 returns for a socket already ready) is still taken from its packet
+ * (see sock_state__submit). Wine 8 puts that packet on the port only once
+ * the issuing thread has run a server APC, which the first zero-timeout
+ * dequeue does before reporting "nothing": a zero-timeout wait therefore
+ * makes a second non-blocking dequeue before it returns 0. */
 #include <stdlib.h>
 
 #include "afd/afd.h"
@@ -46,7 +48,6 @@ struct afdio_poller {
   afdio__poll_group_set_t groups;
   afdio__queue_node_t updates;   /* states to resubmit (state node) */
   afdio__queue_node_t graveyard; /* deleted states awaiting their packet */
-  afdio__queue_node_t ready;     /* results to report (op.ready) */
   afdio__queue_node_t stash;     /* dequeued packets kept for later */
   afdio__queue_node_t wakers;
   afdio__op_t probe_op; /* the creation probe's poll (see selector__probe) */
@@ -72,7 +73,8 @@ static void selector__bury(afdio_poller_t *p, afdio__sock_state_t *s) {
   uintptr_t sock = afdio__sock_state_socket(s);
   if (afdio__sock_map_get(&p->map, sock) == s)
     afdio__sock_map_remove(&p->map, sock);
-  afdio__queue_remove(&afdio__sock_state_op(s)->ready);
+  /* A packet already in the stash stays there: processing it frees the
+   * state (it is "busy" until then). */
   if (afdio__sock_state_busy(s)) {
     afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
   } else {
@@ -84,11 +86,7 @@ static void selector__bury(afdio_poller_t *p, afdio__sock_state_t *s) {
 /* Runs the state's update and acts on its outcome. */
 static int selector__update(afdio_poller_t *p, afdio__sock_state_t *s) {
   int rc = afdio__sock_state_update(s);
-  afdio__op_t *op = afdio__sock_state_op(s);
-  if (rc == AFDIO__SOCK_COMPLETED) {
-    op->packet = 0;
-    afdio__queue_push_back(&p->ready, &op->ready);
-  } else if (rc == AFDIO__SOCK_GONE) {
+  if (rc == AFDIO__SOCK_GONE) {
     selector__bury(p, s);
     return AFDIO_EBADF;
   }
@@ -101,9 +99,8 @@ static void selector__flush(afdio_poller_t *p) {
     (void)selector__update(p, afdio__sock_state_from_node(n));
 }
 
-/* Processes one result: a dequeued packet (from_packet) or a result taken
- * at submission. Returns 1 with *ev, or 0. */
-static int selector__feed(afdio_poller_t *p, afdio__op_t *op, int from_packet,
+/* Processes one dequeued packet. Returns 1 with *ev, or 0. */
+static int selector__feed(afdio_poller_t *p, afdio__op_t *op,
                           afdio_event_t *ev) {
   afdio__sock_state_t *s;
   int got;
@@ -115,7 +112,7 @@ static int selector__feed(afdio_poller_t *p, afdio__op_t *op, int from_packet,
     return 0;
   }
   s = afdio__sock_state_from_op(op);
-  got = afdio__sock_state_feed(s, from_packet, ev);
+  got = afdio__sock_state_feed(s, ev);
   if (afdio__sock_state_deleted(s)) {
     selector__bury(p, s);
     return 0;
@@ -133,17 +130,14 @@ static int selector__feed(afdio_poller_t *p, afdio__op_t *op, int from_packet,
   return got;
 }
 
-/* Reports results waiting on the ready list and packets in the stash. */
-static size_t selector__take_ready(afdio_poller_t *p, afdio_event_t *events,
+/* Processes packets kept in the stash by an earlier drain. */
+static size_t selector__take_stash(afdio_poller_t *p, afdio_event_t *events,
                                    size_t capacity) {
   size_t n = 0;
   afdio__queue_node_t *node;
   while (n < capacity && (node = afdio__queue_pop_front(&p->stash)) != NULL)
     n += (size_t)selector__feed(
-        p, AFDIO__CONTAINER_OF(node, afdio__op_t, ready), 1, &events[n]);
-  while (n < capacity && (node = afdio__queue_pop_front(&p->ready)) != NULL)
-    n += (size_t)selector__feed(
-        p, AFDIO__CONTAINER_OF(node, afdio__op_t, ready), 0, &events[n]);
+        p, AFDIO__CONTAINER_OF(node, afdio__op_t, ready), &events[n]);
   return n;
 }
 
@@ -159,7 +153,6 @@ static void selector__drain_to_stash(afdio_poller_t *p) {
     empty = got > 0 ? 0 : empty + 1;
     for (i = 0; i < got; i++) {
       afdio__op_t *op = afdio__op_from_entry(&entries[i]);
-      op->packet = 1;
       afdio__queue_push_back(&p->stash, &op->ready);
     }
   }
@@ -209,7 +202,6 @@ static int selector__init(afdio_poller_t *p) {
   afdio__poll_group_set_init(&p->groups, p->port);
   afdio__queue_init(&p->updates);
   afdio__queue_init(&p->graveyard);
-  afdio__queue_init(&p->ready);
   afdio__queue_init(&p->stash);
   afdio__queue_init(&p->wakers);
   p->probe_op.kind = AFDIO__OP_PROBE;
@@ -243,7 +235,7 @@ int afdio_poller_new(afdio_poller_t **out) {
 /* Routes one packet during teardown: only what frees memory matters. */
 static void selector__drain_one(afdio_poller_t *p, afdio__op_t *op) {
   afdio_event_t ignored;
-  (void)selector__feed(p, op, 1, &ignored);
+  (void)selector__feed(p, op, &ignored);
 }
 
 /* Waits for the packet of every cancelled poll (AFD-NOTES 15): freeing a
@@ -278,7 +270,6 @@ int afdio_poller_delete(afdio_poller_t *p) {
     if (s == NULL)
       continue;
     afdio__sock_state_delete(s);
-    afdio__queue_remove(&afdio__sock_state_op(s)->ready);
     afdio__queue_remove(afdio__sock_state_node(s));
     if (afdio__sock_state_busy(s))
       afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
@@ -464,7 +455,7 @@ static size_t selector__process(afdio_poller_t *p, OVERLAPPED_ENTRY *entries,
   size_t n = 0;
   int i;
   for (i = 0; i < got; i++) {
-    n += (size_t)selector__feed(p, afdio__op_from_entry(&entries[i]), 1,
+    n += (size_t)selector__feed(p, afdio__op_from_entry(&entries[i]),
                                 &events[n]);
   }
   return n;
@@ -485,7 +476,7 @@ int afdio_poller_wait(afdio_poller_t *p, afdio_event_t *events,
     deadline = selector__deadline(timeout_ms, &freq);
   EnterCriticalSection(&p->lock);
   selector__flush(p);
-  n = selector__take_ready(p, events, capacity);
+  n = selector__take_stash(p, events, capacity);
   for (wait_ms = 0; n == 0;) {
     if (timeout_ms < 0)
       wait_ms = INFINITE;
@@ -505,7 +496,7 @@ int afdio_poller_wait(afdio_poller_t *p, afdio_event_t *events,
     n = selector__process(p, entries, got, events);
     selector__flush(p);
     if (n == 0)
-      n = selector__take_ready(p, events, capacity);
+      n = selector__take_stash(p, events, capacity);
     /* A zero-timeout round that found nothing gets one more: under Wine 8
      * the first call only runs the server APC that posts a completion of
      * this thread's poll (see selector__drain_to_stash); on Windows it
