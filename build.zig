@@ -373,6 +373,24 @@ pub fn build(b: *std.Build) void {
     demo_run.has_side_effects = true;
     demo_run.setCwd(b.path("."));
     demo.dependOn(&demo_run.step);
+    addBenchCancel(b, windows);
+}
+
+/// `zig build bench-cancel`: bench/cancel_cost.c (AFD group size vs the
+/// cost of an interest change), built for Windows and run under Wine.
+fn addBenchCancel(b: *std.Build, windows: std.Build.ResolvedTarget) void {
+    const mod = b.createModule(.{ .target = windows, .optimize = .ReleaseFast, .link_libc = true });
+    mod.addCSourceFiles(.{ .files = &.{"bench/cancel_cost.c"}, .flags = cFlags(b, windows.result, &.{}) });
+    mod.addIncludePath(b.path("include"));
+    mod.linkLibrary(addAfdio(b, .{ .target = windows, .optimize = .ReleaseFast, .linkage = .static }));
+    linkPlatform(mod, windows.result);
+    const exe = b.addExecutable(.{ .name = "cancel_cost", .root_module = mod });
+    const run = b.addSystemCommand(&.{ "bash", "-c", "set -e; . tests/wine-env.sh \"$0\"; wine \"$1\"" });
+    run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
+    run.addArtifactArg(exe);
+    run.has_side_effects = true;
+    run.setCwd(b.path("."));
+    b.step("bench-cancel", "Measure AFD cancel cost by group size (under Wine)").dependOn(&run.step);
 }
 
 fn addExample(b: *std.Build, name: []const u8, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) *std.Build.Step.Compile {
