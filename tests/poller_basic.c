@@ -113,6 +113,21 @@ Test(poller_basic, reregister_replaces_token_and_interest, T) {
   util_expect_no_event_for(p, 1, 50);
 }
 
+Test(poller_basic, reregister_never_reports_the_old_token_afterwards, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_READABLE | AFDIO_LEVEL), 0);
+  util_expect_no_events(p, 0); /* start watching */
+  util_send_all(b, 10);
+  cr_assert_eq(util_wait_readable(a, 2000), 1);
+  /* The readiness may already be queued under token 1; from now on only
+   * token 2 may be reported. */
+  cr_assert_eq(afdio_poller_reregister(p, a, 2, AFDIO_READABLE | AFDIO_LEVEL), 0);
+  util_expect_event(p, 2, AFDIO_READABLE, 2000);
+  util_expect_no_event_for(p, 1, 100);
+}
+
 Test(poller_basic, deregister_stops_events, T) {
   afdio_poller_t *p = util_poller();
   afdio_socket_t a, b;

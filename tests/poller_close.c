@@ -46,6 +46,9 @@ static afdio_socket_t reuse_value(afdio_socket_t old, afdio_socket_t *peer) {
   for (int i = 0; i < 16; i++) {
     afdio_socket_t x, y;
     pair(&x, &y);
+    if (x == old || y == old)
+      cr_log_info("value %llu reused after %d new pair(s)",
+                  (unsigned long long)old, i + 1);
     if (x == old) {
       *peer = y;
       return x;
