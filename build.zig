@@ -72,6 +72,7 @@ const tests_common = [_][]const u8{
     "poller_close",
     "poller_tcp_events",
     "addr",
+    "net_tcp",
 };
 const tests_windows_only = [_][]const u8{};
 const tests_unix_only = [_][]const u8{
