@@ -1,0 +1,152 @@
+/*
+ * afdio's poller as a benchmark backend, in two modes:
+ * - "afdio": edge mode, each event drained to AFDIO_EAGAIN, then
+ *   afdio_poller_rearm() (raw I/O, so the benchmark re-arms itself, as the
+ *   net layer does);
+ * - "afdio-level": level mode, one recv per event, no re-arm.
+ * Tokens are slots. Portable: the same file for every platform.
+ */
+#include "bench.h"
+
+#include <stdlib.h>
+
+#define AFDIO_BENCH_EVENTS 1024
+
+typedef struct afdio_bench {
+  afdio_poller_t *poller;
+  int edge;
+  afdio_event_t events[AFDIO_BENCH_EVENTS];
+} afdio_bench_t;
+
+static int afdio__open(bench_pp_t *pp, void **state, int edge) {
+  afdio_bench_t *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return AFDIO_ENOMEM;
+  s->edge = edge;
+  int rc = afdio_poller_new(&s->poller);
+  uint32_t interest = AFDIO_READABLE | (edge ? AFDIO_EDGE : AFDIO_LEVEL);
+  for (size_t i = 0; rc == 0 && i < pp->count; i++)
+    rc = afdio_poller_register(s->poller, pp->socks[i], i, interest);
+  if (rc < 0) {
+    if (s->poller != NULL)
+      afdio_poller_delete(s->poller);
+    free(s);
+    return rc;
+  }
+  *state = s;
+  return 0;
+}
+
+static int afdio__open_edge(bench_pp_t *pp, void **state) {
+  return afdio__open(pp, state, 1);
+}
+
+static int afdio__open_level(bench_pp_t *pp, void **state) {
+  return afdio__open(pp, state, 0);
+}
+
+static int afdio__run(bench_pp_t *pp, void *state, double stop_at) {
+  afdio_bench_t *s = state;
+  while (bench_now() < stop_at) {
+    int n = afdio_poller_wait(s->poller, s->events, AFDIO_BENCH_EVENTS, 1000);
+    if (n < 0)
+      return n;
+    pp->waits++;
+    for (int i = 0; i < n; i++) {
+      size_t slot = (size_t)s->events[i].token;
+      int rc = bench_pp_readable(pp, slot, s->edge);
+      if (rc < 0)
+        return rc;
+      if (s->edge && rc == 1 &&
+          (rc = afdio_poller_rearm(s->poller, pp->socks[slot],
+                                   AFDIO_READABLE)) < 0)
+        return rc;
+    }
+  }
+  return 0;
+}
+
+/* Deleting the poller drops every registration (the sockets stay open), as
+ * closing an epoll descriptor does: the teardown a server pays at exit. */
+static void afdio__close(bench_pp_t *pp, void *state) {
+  afdio_bench_t *s = state;
+  (void)pp;
+  afdio_poller_delete(s->poller);
+  free(s);
+}
+
+/* Zero-timeout wait, events ignored: it flushes queued registration work. */
+static int afdio__flush(afdio_poller_t *p) {
+  afdio_event_t ev[8];
+  int n = afdio_poller_wait(p, ev, 8, 0);
+  return n < 0 ? n : 0;
+}
+
+static int afdio__churn_regmod(afdio_socket_t sock, int with_wait,
+                               double stop_at, uint64_t *cycles) {
+  afdio_poller_t *p;
+  int rc = afdio_poller_new(&p);
+  if (rc < 0)
+    return rc;
+  uint64_t n = 0;
+  /* PRIORITY is added and removed: an idle socket has neither, so the
+   * modify changes the poll without making an event. */
+  while (rc == 0 && bench_now() < stop_at) {
+    for (int i = 0; rc == 0 && i < 64; i++, n++) {
+      rc = afdio_poller_register(p, sock, 1, AFDIO_READABLE);
+      if (rc == 0 && with_wait)
+        rc = afdio__flush(p);
+      if (rc == 0)
+        rc = afdio_poller_reregister(p, sock, 2,
+                                     AFDIO_READABLE | AFDIO_PRIORITY);
+      if (rc == 0 && with_wait)
+        rc = afdio__flush(p);
+      if (rc == 0)
+        rc = afdio_poller_deregister(p, sock);
+      if (rc == 0 && with_wait)
+        rc = afdio__flush(p);
+    }
+  }
+  afdio_poller_delete(p);
+  *cycles = n;
+  return rc;
+}
+
+static int afdio__churn_create(double stop_at, uint64_t *cycles) {
+  afdio_poller_t *p;
+  int rc = afdio_poller_new(&p);
+  if (rc < 0)
+    return rc;
+  uint64_t n = 0;
+  while (rc == 0 && bench_now() < stop_at) {
+    afdio_socket_t s;
+    if ((rc = bench_tcp_socket(&s)) < 0)
+      break;
+    rc = afdio_poller_register(p, s, n, AFDIO_READABLE);
+    if (rc == 0)
+      rc = afdio__flush(p);
+    bench_close(s); /* closing deregisters implicitly */
+    n++;
+  }
+  if (rc == 0)
+    rc = afdio__flush(p);
+  afdio_poller_delete(p);
+  *cycles = n;
+  return rc;
+}
+
+const bench_backend_t bench_afdio_edge = {
+    .name = "afdio",
+    .open = afdio__open_edge,
+    .run = afdio__run,
+    .close = afdio__close,
+    .churn_regmod = afdio__churn_regmod,
+    .churn_create = afdio__churn_create,
+};
+
+const bench_backend_t bench_afdio_level = {
+    .name = "afdio-level",
+    .open = afdio__open_level,
+    .run = afdio__run,
+    .close = afdio__close,
+};

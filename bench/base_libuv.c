@@ -1,0 +1,102 @@
+/*
+ * libuv as a baseline: one uv_poll_t per socket (libuv's readiness API, the
+ * counterpart of afdio's poller), level-triggered as libuv is, one recv per
+ * callback. The loop runs one iteration per uv_run(UV_RUN_ONCE).
+ */
+#include "bench.h"
+
+#include <stdlib.h>
+#include <uv.h>
+
+typedef struct libuv_bench {
+  uv_loop_t loop;
+  uv_timer_t guard;
+  bench_pp_t *pp;
+  uv_poll_t *polls;
+  size_t count;
+  int error;
+} libuv_bench_t;
+
+static int libuv__error(int uv_err) {
+  return uv_err == UV_ENOMEM ? AFDIO_ENOMEM : uv_err == UV_EMFILE ? AFDIO_EMFILE
+                                                                  : AFDIO_EIO;
+}
+
+static void libuv__on_poll(uv_poll_t *h, int status, int events) {
+  libuv_bench_t *s = h->loop->data;
+  (void)events;
+  if (status < 0) {
+    s->error = libuv__error(status);
+    return;
+  }
+  int rc = bench_pp_readable(s->pp, (size_t)(h - s->polls), 0);
+  if (rc < 0)
+    s->error = rc;
+}
+
+/* A wait never blocks for ever, even if the ping-pong stopped. */
+static void libuv__on_guard(uv_timer_t *t) { (void)t; }
+
+static void libuv__free(libuv_bench_t *s) {
+  for (size_t i = 0; i < s->count; i++)
+    uv_close((uv_handle_t *)&s->polls[i], NULL);
+  uv_close((uv_handle_t *)&s->guard, NULL);
+  uv_run(&s->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&s->loop);
+  free(s->polls);
+  free(s);
+}
+
+static int libuv__open(bench_pp_t *pp, void **state) {
+  libuv_bench_t *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return AFDIO_ENOMEM;
+  int rc = uv_loop_init(&s->loop);
+  if (rc < 0) {
+    free(s);
+    return libuv__error(rc);
+  }
+  s->loop.data = s;
+  s->pp = pp;
+  uv_timer_init(&s->loop, &s->guard);
+  uv_timer_start(&s->guard, libuv__on_guard, 1000, 1000);
+  s->polls = calloc(pp->count, sizeof *s->polls);
+  if (s->polls == NULL) {
+    libuv__free(s);
+    return AFDIO_ENOMEM;
+  }
+  for (; s->count < pp->count; s->count++) {
+    rc = uv_poll_init_socket(&s->loop, &s->polls[s->count],
+                             pp->socks[s->count]);
+    if (rc == 0 && (rc = uv_poll_start(&s->polls[s->count], UV_READABLE,
+                                       libuv__on_poll)) < 0)
+      s->count++;
+    if (rc < 0) {
+      libuv__free(s);
+      return libuv__error(rc);
+    }
+  }
+  *state = s;
+  return 0;
+}
+
+static int libuv__run(bench_pp_t *pp, void *state, double stop_at) {
+  libuv_bench_t *s = state;
+  while (s->error == 0 && bench_now() < stop_at) {
+    uv_run(&s->loop, UV_RUN_ONCE);
+    pp->waits++;
+  }
+  return s->error;
+}
+
+static void libuv__close(bench_pp_t *pp, void *state) {
+  (void)pp;
+  libuv__free(state);
+}
+
+const bench_backend_t bench_libuv = {
+    .name = "libuv",
+    .open = libuv__open,
+    .run = libuv__run,
+    .close = libuv__close,
+};

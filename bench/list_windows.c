@@ -1,0 +1,9 @@
+/* The backends of the Windows build: afdio, then WSAPoll and select. */
+#include "bench.h"
+
+extern const bench_backend_t bench_wsapoll;
+extern const bench_backend_t bench_select;
+
+const bench_backend_t *const bench_backends[] = {
+    &bench_afdio_edge, &bench_afdio_level, &bench_wsapoll, &bench_select, NULL,
+};

@@ -1,0 +1,209 @@
+/*
+ * The ping-pong core every backend shares, the measurement, and the option
+ * parsing. Portable: no platform header.
+ */
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned char pp__msg[BENCH_MSG];
+
+static int pp__send_all(afdio_socket_t s, const void *buf, size_t len) {
+  long n = bench_send(s, buf, len);
+  if (n < 0)
+    return (int)n;
+  /* One small message in flight per pair: a short send means something is
+   * badly wrong (the buffers are far larger), not back-pressure. */
+  return (size_t)n == len ? 0 : AFDIO_EIO;
+}
+
+int bench_pp_start(bench_pp_t *pp) {
+  for (size_t i = 0; i < pp->pairs; i++) {
+    pp->pending[i] = 0;
+    int rc = pp__send_all(pp->socks[2 * i], pp__msg, sizeof pp__msg);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* What one received chunk means for the slot's role. */
+static int pp__consume(bench_pp_t *pp, size_t slot, const void *buf,
+                       size_t n) {
+  if (slot >= 2 * pp->pairs)
+    return 0; /* an idle socket never gets data; ignore it if it does */
+  if (slot & 1)
+    return pp__send_all(pp->socks[slot], buf, n); /* server: echo */
+  uint32_t *got = &pp->pending[slot / 2];
+  *got += (uint32_t)n;
+  while (*got >= BENCH_MSG) {
+    *got -= BENCH_MSG;
+    pp->round_trips++;
+    int rc = pp__send_all(pp->socks[slot], pp__msg, sizeof pp__msg);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+int bench_pp_readable(bench_pp_t *pp, size_t slot, int drain) {
+  unsigned char buf[4 * BENCH_MSG];
+  pp->events++;
+  for (;;) {
+    long n = bench_recv(pp->socks[slot], buf, sizeof buf);
+    if (n == AFDIO_EAGAIN)
+      return 1;
+    if (n <= 0)
+      return n == 0 ? AFDIO_ECONNRESET : (int)n;
+    int rc = pp__consume(pp, slot, buf, (size_t)n);
+    if (rc < 0)
+      return rc;
+    if (!drain)
+      return 0;
+  }
+}
+
+/* Drops the messages still in flight when a run stops, so the next backend
+ * starts from empty sockets. Loopback delivers a send into the peer's queue
+ * before the send returns, so one pass over the pairs empties them. */
+static void pp__drain(bench_pp_t *pp) {
+  unsigned char buf[4 * BENCH_MSG];
+  for (size_t i = 0; i < 2 * pp->pairs; i++)
+    for (int j = 0; j < 64 && bench_recv(pp->socks[i], buf, sizeof buf) > 0; j++)
+      ;
+}
+
+int bench_selected(const bench_opts_t *o, const bench_backend_t *b) {
+  return o->backend == NULL || strcmp(o->backend, "all") == 0 ||
+         strcmp(o->backend, b->name) == 0;
+}
+
+/* Runs one backend over pp: open, warm up, measure, close. */
+int bench_pp_measure(const char *bench, const bench_backend_t *b,
+                     bench_pp_t *pp, size_t idle, const bench_opts_t *o) {
+  const char *plat = bench_platform_name();
+  if (b->max_sockets != 0 && pp->count > b->max_sockets) {
+    printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu "
+           "rt_per_s=n/a reason=limit_%zu_sockets\n",
+           bench, plat, b->name, pp->pairs, idle, b->max_sockets);
+    fflush(stdout);
+    return 0;
+  }
+  void *state = NULL;
+  long long a_open = bench_allocs();
+  double t0 = bench_now();
+  int rc = b->open(pp, &state);
+  double t_open = bench_now() - t0;
+  a_open = bench_allocs() - a_open;
+  if (rc < 0) {
+    printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu "
+           "rt_per_s=n/a error=%s\n",
+           bench, plat, b->name, pp->pairs, idle, afdio_err_name(rc));
+    fflush(stdout);
+    return rc;
+  }
+  pp->round_trips = pp->waits = pp->events = 0;
+  rc = bench_pp_start(pp);
+  if (rc == 0)
+    rc = b->run(pp, state, bench_now() + o->warmup);
+  uint64_t rt0 = pp->round_trips, w0 = pp->waits, e0 = pp->events;
+  long long a0 = bench_allocs();
+  double start = bench_now();
+  if (rc == 0)
+    rc = b->run(pp, state, start + o->seconds);
+  double took = bench_now() - start;
+  long long a1 = bench_allocs();
+  uint64_t rt = pp->round_trips - rt0, w = pp->waits - w0;
+  uint64_t ev = pp->events - e0;
+  t0 = bench_now();
+  b->close(pp, state);
+  double t_close = bench_now() - t0;
+  pp__drain(pp);
+  if (rc < 0) {
+    printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu "
+           "rt_per_s=n/a error=%s\n",
+           bench, plat, b->name, pp->pairs, idle, afdio_err_name(rc));
+    fflush(stdout);
+    return rc;
+  }
+  /* allocs_open shows the counter does see the backend's allocations (a
+   * poller and its registrations); allocs_per_wait is the steady state. */
+  char allocs[32] = "n/a", opened[32] = "n/a";
+  if (bench_allocs_ok && w > 0)
+    snprintf(allocs, sizeof allocs, "%.3f", (double)(a1 - a0) / (double)w);
+  if (bench_allocs_ok)
+    snprintf(opened, sizeof opened, "%lld", a_open);
+  printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu seconds=%.2f "
+         "round_trips=%llu rt_per_s=%.0f waits=%llu events_per_wait=%.2f "
+         "allocs_per_wait=%s allocs_open=%s register_ms=%.1f "
+         "teardown_ms=%.1f\n",
+         bench, plat, b->name, pp->pairs, idle, took,
+         (unsigned long long)rt, (double)rt / took, (unsigned long long)w,
+         w ? (double)ev / (double)w : 0.0, allocs, opened, t_open * 1e3,
+         t_close * 1e3);
+  fflush(stdout);
+  return 0;
+}
+
+int bench_allocs_ok = 1;
+
+/* Makes sure the interposer sees a malloc from a library's point of view:
+ * if it does not, the counts would read zero for the wrong reason, so they
+ * are reported as n/a instead. volatile keeps the pair from being elided. */
+static void pp__check_allocs(void) {
+  void *(*volatile alloc)(size_t) = malloc;
+  long long before = bench_allocs();
+  void *p = alloc(48);
+  bench_allocs_ok = before >= 0 && bench_allocs() == before + 1;
+  free(p);
+  if (!bench_allocs_ok)
+    fprintf(stderr, "note: allocation counting unavailable (n/a)\n");
+}
+
+static void pp__usage(const char *prog) {
+  fprintf(stderr,
+          "usage: %s [--full] [--seconds S] [--backend NAME|all]\n"
+          "  BENCH_FULL=1 in the environment is the same as --full.\n"
+          "  backends of this build:",
+          prog);
+  for (size_t i = 0; bench_backends[i] != NULL; i++)
+    fprintf(stderr, " %s", bench_backends[i]->name);
+  fprintf(stderr, "\n");
+  exit(2);
+}
+
+void bench_parse_args(bench_opts_t *o, int argc, char **argv, double short_s,
+                      double full_s) {
+  const char *env = getenv("BENCH_FULL");
+  memset(o, 0, sizeof *o);
+  o->full = env != NULL && env[0] != '\0' && strcmp(env, "0") != 0;
+  double seconds = -1;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--full") == 0)
+      o->full = 1;
+    else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+      seconds = atof(argv[++i]);
+    else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
+      o->backend = argv[++i];
+    else
+      pp__usage(argv[0]);
+  }
+  o->seconds = seconds > 0 ? seconds : o->full ? full_s : short_s;
+  o->warmup = o->seconds / 5;
+  if (o->backend != NULL && strcmp(o->backend, "all") != 0) {
+    size_t i = 0;
+    while (bench_backends[i] != NULL &&
+           strcmp(bench_backends[i]->name, o->backend) != 0)
+      i++;
+    if (bench_backends[i] == NULL)
+      pp__usage(argv[0]);
+  }
+  pp__check_allocs();
+  int rc = bench_platform_init();
+  if (rc < 0) {
+    fprintf(stderr, "%s: platform init: %s\n", argv[0], afdio_strerror(rc));
+    exit(1);
+  }
+}

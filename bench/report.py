@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Turns the raw benchmark lines (key=value fields, one run per `run=` tag)
+into a markdown table of medians and ratios afdio/baseline, and a gnuplot
+chart. Usage: report.py <latest.txt> <table.md> <chart.png>"""
+import os
+import statistics
+import subprocess
+import sys
+from collections import OrderedDict, defaultdict
+
+PLATFORMS = {"linux": "Linux (native)", "wine": "Windows build under Wine",
+             "windows": "Windows"}
+
+
+def parse(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("bench="):
+                continue
+            rows.append(dict(kv.split("=", 1) for kv in line.split() if "=" in kv))
+    return rows
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    r = a / b
+    return f"{r:.2f}x" if r < 10 else f"{r:.0f}x"
+
+
+def group(rows, bench, config_key, value_key):
+    """{platform: {config: {backend: [values]}}}, in order of appearance."""
+    out = OrderedDict()
+    for r in rows:
+        if r.get("bench") != bench:
+            continue
+        plat = out.setdefault(r["platform"], OrderedDict())
+        cfg = plat.setdefault(r[config_key], OrderedDict())
+        cfg.setdefault(r["backend"], []).append(num(r.get(value_key)))
+    return out
+
+
+def rt_table(rows, bench, config_key, label, lines, chart):
+    data = group(rows, bench, config_key, "rt_per_s")
+    allocs = defaultdict(list)
+    for r in rows:
+        if r.get("bench") == bench and r["backend"] == "afdio":
+            allocs[(r["platform"], r[config_key])].append(num(r.get("allocs_per_wait")))
+    for plat, cfgs in data.items():
+        backends = list(OrderedDict.fromkeys(b for c in cfgs.values() for b in c))
+        baselines = [b for b in backends if not b.startswith("afdio")]
+        lines.append(f"### {bench}: {PLATFORMS.get(plat, plat)}, round trips/s (median)\n")
+        head = [label] + backends + [f"afdio/{b}" for b in baselines] + ["afdio allocs/wait"]
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "|".join("---:" for _ in head) + "|")
+        for cfg, per in cfgs.items():
+            med = {b: median(per.get(b, [])) for b in backends}
+            cells = [cfg] + [fmt(med[b]) for b in backends]
+            cells += [ratio(med.get("afdio"), med[b]) for b in baselines]
+            cells.append(fmt(median(allocs.get((plat, cfg), [])), 3))
+            lines.append("| " + " | ".join(cells) + " |")
+            for b in backends:
+                chart[(bench, plat)].setdefault(b, []).append((cfg, med[b]))
+        lines.append("")
+
+
+def churn_table(rows, lines):
+    data = group(rows, "churn", "op", "cycles_per_s")
+    handles = defaultdict(list)
+    for r in rows:
+        if r.get("bench") == "churn":
+            handles[(r["platform"], r["backend"], r["op"])].append(
+                (r.get("handles_before"), r.get("handles_after")))
+    for plat, ops in data.items():
+        backends = list(OrderedDict.fromkeys(b for o in ops.values() for b in o))
+        baselines = [b for b in backends if not b.startswith("afdio")]
+        lines.append(f"### churn: {PLATFORMS.get(plat, plat)}, cycles/s (median)\n")
+        head = ["op"] + backends + [f"afdio/{b}" for b in baselines] + \
+            [f"{b} handles before→after (last run)" for b in backends]
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "|".join("---:" for _ in head) + "|")
+        for op, per in ops.items():
+            med = {b: median(per.get(b, [])) for b in backends}
+            cells = [op] + [fmt(med[b]) for b in backends]
+            cells += [ratio(med.get("afdio"), med[b]) for b in baselines]
+            for b in backends:
+                h = handles.get((plat, b, op))
+                cells.append(f"{h[-1][0]}→{h[-1][1]}" if h else "n/a")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+
+
+def plot(chart, png):
+    panels = [k for k in chart if chart[k]]
+    if not panels:
+        return
+    tmp = os.path.dirname(os.path.abspath(png))
+    script = [
+        "set terminal pngcairo size 1400,%d font ',10'" % (450 * ((len(panels) + 1) // 2)),
+        f"set output '{png}'",
+        "set multiplot layout %d,2" % ((len(panels) + 1) // 2),
+        "set logscale y", "set grid ytics", "set key outside right",
+        "set ylabel 'round trips/s'", "set style data linespoints",
+    ]
+    for i, (bench, plat) in enumerate(panels):
+        series = chart[(bench, plat)]
+        plots = []
+        for j, (backend, pts) in enumerate(series.items()):
+            dat = os.path.join(tmp, f".chart_{i}_{j}.dat")
+            with open(dat, "w") as f:
+                for k, (cfg, v) in enumerate(pts):
+                    f.write(f"{k} {v if v is not None else 'NaN'} {cfg}\n")
+            plots.append(f"'{dat}' using 1:2:xtic(3) title '{backend}' lw 2")
+        xl = "pairs" if bench == "pingpong" else "idle sockets"
+        script += [f"set title '{bench}: {PLATFORMS.get(plat, plat)}'",
+                   f"set xlabel '{xl}'", "plot " + ", ".join(plots)]
+    script.append("unset multiplot")
+    try:
+        subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"report: no chart ({e})", file=sys.stderr)
+    for name in os.listdir(tmp):
+        if name.startswith(".chart_"):
+            os.remove(os.path.join(tmp, name))
+
+
+def main():
+    raw, table, png = sys.argv[1:4]
+    rows = parse(raw)
+    runs = len({r.get("run") for r in rows})
+    lines = [f"## afdio benchmarks ({runs} run(s), medians; ratios are afdio / baseline, "
+             "higher is better for afdio)\n"]
+    chart = defaultdict(OrderedDict)
+    rt_table(rows, "pingpong", "pairs", "pairs", lines, chart)
+    rt_table(rows, "idle_scale", "idle", "idle sockets", lines, chart)
+    churn_table(rows, lines)
+    with open(table, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    plot(chart, png)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make bench / zig build bench: runs every benchmark program natively and the
+# Windows build under Wine, BENCH_RUNS times each (3 by default), then writes
+#   bench/results/latest.txt  the raw lines, each tagged run=N
+#   bench/results/table.md    medians and ratios afdio/baseline
+#   bench/results/chart.png   round trips/s per configuration (gnuplot)
+# and prints the table. BENCH_FULL=1 makes each configuration run longer.
+# Usage: bench/run.sh <wine-cache-dir> [--native EXE...] [--windows EXE...]
+set -u
+cache=${1:?wine cache dir}
+shift
+native=() windows=() half=
+for a in "$@"; do
+  case $a in
+    --native) half=native ;;
+    --windows) half=windows ;;
+    *) if [ "$half" = native ]; then native+=("$a"); else windows+=("$a"); fi ;;
+  esac
+done
+here=$(cd "$(dirname "$0")" && pwd)
+out=$here/results
+mkdir -p "$out"
+raw=$out/latest.txt
+runs=${BENCH_RUNS:-3}
+: >"$raw"
+{
+  echo "# afdio benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "# host: $(uname -sr), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  command -v wine >/dev/null && echo "# wine: $(wine --version 2>/dev/null)"
+  echo "# git: $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null)"
+} >>"$raw"
+
+rc=0
+# Runs one program and tags its lines; a failure is reported, not fatal.
+run_one() { # run exe [wine]
+  local run=$1 exe=$2 prefix=${3:-}
+  local name
+  name=$(basename "$exe" .exe)
+  printf 'bench: run %s/%s %s%s\n' "$run" "$runs" "${prefix:+wine }" "$name" >&2
+  if ! $prefix "$exe" 2>>"$out/stderr.txt" | sed "s/\$/ run=$run/" >>"$raw"; then
+    echo "bench: $name failed (see $out/stderr.txt)" >&2
+    rc=1
+  fi
+}
+
+: >"$out/stderr.txt"
+if [ ${#windows[@]} -gt 0 ]; then
+  # A prefix of its own: its wine server is not shared with test runs.
+  . "$here/../tests/wine-env.sh" "$cache-bench"
+fi
+for run in $(seq 1 "$runs"); do
+  for exe in "${native[@]}"; do run_one "$run" "$exe"; done
+  for exe in "${windows[@]}"; do run_one "$run" "$exe" wine; done
+done
+
+python3 "$here/report.py" "$raw" "$out/table.md" "$out/chart.png" || rc=1
+cat "$out/table.md"
+echo "bench: raw lines in $raw, chart in $out/chart.png"
+exit $rc
