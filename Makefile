@@ -5,7 +5,7 @@
 ZIG_VERSION := 0.15.2
 PYTHON      ?= python3
 ZIG         := $(PYTHON) -m ziglang
-APT_PACKAGES := wine libcriterion-dev bc pkg-config gcc valgrind
+APT_PACKAGES := wine libcriterion-dev bc pkg-config gcc valgrind libuv1-dev libevent-dev gnuplot-nox
 ZIGFLAGS    ?=
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -62,6 +62,10 @@ cross: setup
 
 examples: setup
 	$(ZIG) build examples $(ZIGFLAGS)
+
+# Benchmarks natively and under Wine (about 5 minutes); see bench/run.sh.
+bench: setup
+	$(ZIG) build bench $(ZIGFLAGS)
 
 clean:
 	rm -rf .zig-cache zig-out
