@@ -14,10 +14,10 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/types.h> /* before sys/event.h on the older BSDs */
 #include <sys/event.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/types.h>
 #include <unistd.h>
 
 #include "afdio.h"
@@ -58,18 +58,13 @@ const char *afdio_backend(void) { return "kqueue"; }
 /* ------------------------------------------------------------------------ */
 /* Bits at the boundary                                                      */
 
-/* The flags of every knote a registration adds: its mode, and on macOS
- * EV_OOBAND, which makes the read filter fire for urgent data too. */
+/* The flags of every knote a registration adds: its mode. */
 static unsigned kqueue__native_flags(uint32_t interest) {
   unsigned flags = EV_ADD | EV_ENABLE;
   if (interest & AFDIO_ONESHOT)
     flags |= EV_DISPATCH;
   else if (!(interest & AFDIO_LEVEL))
     flags |= EV_CLEAR;
-#if defined(EV_OOBAND)
-  if (interest & AFDIO_PRIORITY)
-    flags |= EV_OOBAND;
-#endif
   return flags;
 }
 
@@ -151,13 +146,20 @@ static int kqueue__receipt_errno(const struct kevent *receipt) {
 }
 
 /* The knotes of an interest, as changes with the given flags: EVFILT_READ
- * first, then EVFILT_WRITE. Returns how many (1 or 2). */
+ * first, then EVFILT_WRITE. Returns how many (1 or 2). On macOS a read
+ * knote added for PRIORITY carries EV_OOBAND, so that it fires for urgent
+ * data too; elsewhere PRIORITY is plain read readiness. */
 static int kqueue__changes(struct kevent out[2], afdio_socket_t socket,
                            uint32_t interest, unsigned flags, uint64_t token) {
   int n = 0;
   void *udata = (void *)(uintptr_t)token;
+  unsigned read_flags = flags;
+#if defined(EV_OOBAND)
+  if ((flags & EV_ADD) && (interest & AFDIO_PRIORITY))
+    read_flags |= EV_OOBAND;
+#endif
   if (interest & (AFDIO_READABLE | AFDIO_PRIORITY))
-    EV_SET(&out[n++], socket, EVFILT_READ, flags, 0, 0, udata);
+    EV_SET(&out[n++], socket, EVFILT_READ, read_flags, 0, 0, udata);
   if (interest & AFDIO_WRITABLE)
     EV_SET(&out[n++], socket, EVFILT_WRITE, flags, 0, 0, udata);
   return n;
