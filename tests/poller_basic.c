@@ -2,6 +2,8 @@
  * register / reregister / deregister do to the events a wait reports. */
 #include <criterion/criterion.h>
 
+#include <string.h>
+
 #include "util.h"
 
 #define T .timeout = 10, .fini = util_fini
@@ -83,7 +85,14 @@ Test(poller_basic, registering_a_socket_twice_fails_with_eexist, T) {
                "interest (events 0x%x)", got);
 }
 
-Test(poller_basic, the_same_socket_may_be_registered_on_two_pollers, T) {
+/* epoll and kqueue support one descriptor in several interest sets. On
+ * Windows two pollers mean two AFD polls in flight on one socket, which the
+ * anchors report can lose events (wepoll#35, trio's AFD notes), so README
+ * tells users to register a socket with one poller only and this test does
+ * not assert it there (Wine happens to deliver both; Windows may not). */
+Test(poller_basic, the_same_socket_may_be_registered_on_two_pollers_on_unix, T) {
+  if (strcmp(afdio_backend(), "afd") == 0)
+    cr_skip_test("one poller per socket on Windows (README: Threads and pollers)");
   afdio_poller_t *p1 = util_poller(), *p2 = util_poller();
   afdio_socket_t a, b;
   pair(&a, &b);
