@@ -74,7 +74,9 @@ const tests_common = [_][]const u8{
     "addr",
     "net_tcp",
 };
-const tests_windows_only = [_][]const u8{};
+const tests_windows_only = [_][]const u8{
+    "win_afd",
+};
 const tests_unix_only = [_][]const u8{
     "unix_descriptors",
     "unix_signals",
@@ -375,6 +377,9 @@ pub fn build(b: *std.Build) void {
     demo_run.setCwd(b.path("."));
     demo.dependOn(&demo_run.step);
     addBenchCancel(b, windows);
+
+    // Benchmarks (bench/): built for the host and for Windows, run by bench/run.sh.
+    addBench(b, native, windows, optimize);
 }
 
 /// `zig build bench-cancel`: bench/cancel_cost.c (AFD group size vs the
@@ -429,4 +434,77 @@ fn addGccSanitizedSuite(b: *std.Build, filter: []const u8, names: []const []cons
     run.has_side_effects = true;
     run.setCwd(b.path("."));
     return run;
+}
+
+// ---------------------------------------------------------------------------
+// Benchmarks: one executable per program (bench/<name>.c), each linked with
+// the shared core and the backends of its platform. Always optimized (Debug
+// builds would measure the wrong thing); `zig build bench-build` only builds.
+
+const bench_programs = [_][]const u8{ "pingpong", "idle_scale", "churn" };
+const bench_common = [_][]const u8{ "bench/pp.c", "bench/base_afdio.c" };
+const bench_linux = [_][]const u8{
+    "bench/plat_unix.c",
+    "bench/alloc_unix.c",
+    "bench/list_linux.c",
+    "bench/base_epoll.c",
+    "bench/base_libuv.c",
+    "bench/base_libevent.c",
+};
+const bench_windows = [_][]const u8{
+    "bench/plat_win.c",
+    "bench/alloc_win.c",
+    "bench/list_windows.c",
+    "bench/base_wsapoll.c",
+    "bench/base_select.c",
+};
+
+fn addBenchExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) std.ArrayList(*std.Build.Step.Compile) {
+    const t = target.result;
+    const windows = t.os.tag == .windows;
+    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
+    var exes: std.ArrayList(*std.Build.Step.Compile) = .empty;
+    for (bench_programs) |name| {
+        const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
+        var files: std.ArrayList([]const u8) = .empty;
+        files.append(b.allocator, b.fmt("bench/{s}.c", .{name})) catch @panic("OOM");
+        files.appendSlice(b.allocator, &bench_common) catch @panic("OOM");
+        files.appendSlice(b.allocator, if (windows) &bench_windows else &bench_linux) catch @panic("OOM");
+        mod.addCSourceFiles(.{ .files = files.items, .flags = cFlags(b, t, &.{}) });
+        mod.addIncludePath(b.path("include"));
+        mod.addIncludePath(b.path("bench"));
+        mod.linkLibrary(lib);
+        linkPlatform(mod, t);
+        if (!windows) {
+            mod.linkSystemLibrary("uv", .{});
+            mod.linkSystemLibrary("event_core", .{});
+        }
+        exes.append(b.allocator, b.addExecutable(.{ .name = name, .root_module = mod })) catch @panic("OOM");
+    }
+    return exes;
+}
+
+fn addBench(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) void {
+    const opt: std.builtin.OptimizeMode = if (optimize == .Debug) .ReleaseFast else optimize;
+    const build_step = b.step("bench-build", "Build the benchmarks for the host and for Windows, run none");
+    const bench_step = b.step("bench", "Run the benchmarks natively and under Wine; results in bench/results/");
+    const run = b.addSystemCommand(&.{"bash"});
+    run.addFileArg(b.path("bench/run.sh"));
+    run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
+    // The native half needs glibc (the malloc interposer) and Linux (epoll).
+    if (native.result.os.tag == .linux and native.result.abi.isGnu()) {
+        run.addArg("--native");
+        for (addBenchExes(b, native, opt).items) |exe| {
+            build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/native" } } }).step);
+            run.addArtifactArg(exe);
+        }
+    }
+    run.addArg("--windows");
+    for (addBenchExes(b, windows, opt).items) |exe| {
+        build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/windows" } } }).step);
+        run.addArtifactArg(exe);
+    }
+    run.has_side_effects = true;
+    run.setCwd(b.path("."));
+    bench_step.dependOn(&run.step);
 }
