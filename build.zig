@@ -81,6 +81,7 @@ const tests_unix_only = [_][]const u8{
     "unix_descriptors",
     "unix_signals",
     "unix_cloexec",
+    "unix_wakefd_pipe",
 };
 
 /// Helpers linked into every test executable.
