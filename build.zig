@@ -73,6 +73,7 @@ const tests_common = [_][]const u8{
     "poller_tcp_events",
     "addr",
     "net_tcp",
+    "net_udp",
 };
 const tests_windows_only = [_][]const u8{
     "win_afd",

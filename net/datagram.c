@@ -48,6 +48,7 @@ static int datagram__adopt(afdio_datagram_t **out, afdio_socket_t sock) {
   if (d == NULL)
     return AFDIO_ENOMEM;
   afdio__net_adopt(&d->net, sock, AF_UNIX, AFDIO__NET_DATAGRAM);
+  d->net.connected = 1;
   *out = d;
   return 0;
 }
@@ -81,14 +82,21 @@ static int datagram__peer_ok(const afdio_datagram_t *d,
 int afdio_datagram_connect(afdio_datagram_t *dgram, const afdio_addr_t *addr) {
   if (!datagram__peer_ok(dgram, addr))
     return AFDIO_EINVAL;
-  return afdio__sys_connect(dgram->net.sock, afdio__addr_sa(addr),
-                            afdio__addr_salen(addr));
+  int rc = afdio__sys_connect(dgram->net.sock, afdio__addr_sa(addr),
+                              afdio__addr_salen(addr));
+  if (rc == 0)
+    dgram->net.connected = 1;
+  return rc;
 }
 
 ptrdiff_t afdio_datagram_send(afdio_datagram_t *dgram, const void *buf,
                               size_t len) {
   if (dgram == NULL || (buf == NULL && len > 0))
     return AFDIO_EINVAL;
+  /* Decided here: the systems disagree (EDESTADDRREQ, WSAENOTCONN, and
+   * WSAEINVAL under Wine). */
+  if (!dgram->net.connected)
+    return AFDIO_ENOTCONN;
   return afdio__net_result(&dgram->net,
                            afdio__sys_send(dgram->net.sock, buf, len),
                            AFDIO_WRITABLE);

@@ -22,6 +22,7 @@ struct afdio__net {
   int family;             /* AF_INET, AF_INET6, AF_UNIX */
   int kind;               /* enum afdio__net_kind */
   int udp_connreset;      /* last AFDIO_OPT_UDP_CONNRESET set (no getter) */
+  int connected;          /* datagrams: has a default peer */
 };
 
 /* --- net/addr.c ---------------------------------------------------------- */

@@ -134,6 +134,9 @@ ptrdiff_t afdio__sys_send(afdio_socket_t s, const void *buf, size_t len) {
   do
     n = send(s, buf, socket__clamp(len), MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
+  /* An unconnected datagram socket: Windows says WSAENOTCONN. */
+  if (n < 0 && errno == EDESTADDRREQ)
+    return AFDIO_ENOTCONN;
   return n < 0 ? afdio__sys_error() : (ptrdiff_t)n;
 }
 
