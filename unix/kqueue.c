@@ -49,6 +49,7 @@ struct afdio_poller {
 
 struct afdio_waker {
   afdio_poller_t *poller;
+  uint64_t token;
   afdio__wakefd_t wakefd; /* only without EVFILT_USER; else both -1 */
   afdio_waker_t *prev, *next;
 };
@@ -441,9 +442,9 @@ int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
  * NOTE_TRIGGER fires it, EV_CLEAR resets it once reported, so wakes before
  * a wait coalesce into one event for one thread. Without it, a pipe is
  * watched with EV_CLEAR (unix/wakefd_pipe.c). */
-static int kqueue__waker_add(afdio_waker_t *waker, uint64_t token) {
+static int kqueue__waker_add(afdio_waker_t *waker) {
   struct kevent change;
-  void *udata = (void *)(uintptr_t)token;
+  void *udata = (void *)(uintptr_t)waker->token;
 #if defined(EVFILT_USER)
   waker->wakefd.read_fd = waker->wakefd.write_fd = -1;
   EV_SET(&change, (uintptr_t)waker, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0,
@@ -474,8 +475,9 @@ int afdio_waker_new(afdio_poller_t *poller, uint64_t token,
   if (waker == NULL)
     return AFDIO_ENOMEM;
   waker->poller = poller;
+  waker->token = token;
   waker->wakefd.read_fd = waker->wakefd.write_fd = -1;
-  int err = kqueue__waker_add(waker, token);
+  int err = kqueue__waker_add(waker);
   if (err != 0) {
     kqueue__waker_free(waker);
     return err;
@@ -490,13 +492,16 @@ int afdio_waker_new(afdio_poller_t *poller, uint64_t token,
   return 0;
 }
 
-/* A trigger is not a registration change, so no receipt is asked for. */
+/* A trigger is not a registration change, so no receipt is asked for. It
+ * carries the token again: FreeBSD stores the udata of every change made
+ * to an existing knote, a trigger included. */
 int afdio_waker_wake(afdio_waker_t *waker) {
   if (waker == NULL)
     return AFDIO_EINVAL;
 #if defined(EVFILT_USER)
   struct kevent change;
-  EV_SET(&change, (uintptr_t)waker, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+  void *udata = (void *)(uintptr_t)waker->token;
+  EV_SET(&change, (uintptr_t)waker, EVFILT_USER, 0, NOTE_TRIGGER, 0, udata);
   /* EINTR: interrupted after applying its change. */
   if (kevent(waker->poller->kq, &change, 1, NULL, 0, NULL) == 0 ||
       errno == EINTR)
