@@ -83,6 +83,7 @@ const tests_unix_only = [_][]const u8{
     "unix_signals",
     "unix_cloexec",
     "unix_wakefd_pipe",
+    "net_unix",
 };
 
 /// Helpers linked into every test executable.

@@ -1,0 +1,235 @@
+/* Unix-domain sockets through net/ (Unix only: on Windows they are
+ * AFDIO_ENOSYS, tested in net_tcp): path listeners, socket pairs, datagrams,
+ * edge re-arm, peer close, Linux abstract names, options. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "afdio.h"
+#include "util.h"
+
+#define TRACK_MAX 16
+static afdio_stream_t *streams[TRACK_MAX];
+static afdio_datagram_t *dgrams[TRACK_MAX];
+static afdio_listener_t *listener;
+static char paths[4][64];
+
+static afdio_stream_t *track(afdio_stream_t *s) {
+  for (size_t i = 0; i < TRACK_MAX; i++)
+    if (streams[i] == NULL)
+      return streams[i] = s;
+  cr_assert_fail("tracking table full");
+  return s;
+}
+
+static afdio_datagram_t *track_dgram(afdio_datagram_t *d) {
+  for (size_t i = 0; i < TRACK_MAX; i++)
+    if (dgrams[i] == NULL)
+      return dgrams[i] = d;
+  cr_assert_fail("tracking table full");
+  return d;
+}
+
+static int close_stream(afdio_stream_t *s) {
+  for (size_t i = 0; i < TRACK_MAX; i++)
+    if (streams[i] == s)
+      streams[i] = NULL;
+  return afdio_stream_close(s);
+}
+
+/* Objects first (they may be registered), then pollers, then the files. */
+static void fini(void) {
+  for (size_t i = 0; i < TRACK_MAX; i++) {
+    if (streams[i] != NULL)
+      afdio_stream_close(streams[i]);
+    if (dgrams[i] != NULL)
+      afdio_datagram_close(dgrams[i]);
+    streams[i] = NULL;
+    dgrams[i] = NULL;
+  }
+  if (listener != NULL)
+    afdio_listener_close(listener);
+  listener = NULL;
+  util_fini();
+  for (int i = 0; i < 4; i++)
+    if (paths[i][0] != '\0')
+      unlink(paths[i]);
+}
+
+/* A fresh socket path of this process, removed again by fini. */
+static const char *path_n(int n) {
+  snprintf(paths[n], sizeof paths[n], "/tmp/afdio-net-%ld-%d.sock",
+           (long)getpid(), n);
+  unlink(paths[n]);
+  return paths[n];
+}
+
+static afdio_addr_t unix_addr(const char *path) {
+  afdio_addr_t a;
+  cr_assert_eq(afdio_addr_unix(&a, path), 0);
+  return a;
+}
+
+#define T_L 100
+#define T_A 1
+#define T_B 2
+
+/* A listener on path and a connected, accepted pair through it. */
+static void connect_through(afdio_poller_t *p, const char *path,
+                            afdio_stream_t **client, afdio_stream_t **server) {
+  afdio_addr_t a = unix_addr(path);
+  cr_assert_eq(afdio_listener_bind(&listener, &a, 0, 0), 0);
+  cr_assert_eq(afdio_stream_connect(client, &a), 0);
+  track(*client);
+  cr_assert_eq(afdio_listener_register(listener, p, T_L, AFDIO_READABLE), 0);
+  util_expect_event(p, T_L, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_listener_accept(listener, server, NULL), 0);
+  track(*server);
+}
+
+static long drain(afdio_stream_t *s, ptrdiff_t *last) {
+  char buf[4096];
+  long total = 0;
+  for (int i = 0; i < 10000; i++) {
+    ptrdiff_t n = afdio_stream_read(s, buf, sizeof buf);
+    if (n <= 0) {
+      *last = n;
+      return total;
+    }
+    total += (long)n;
+  }
+  *last = 1;
+  return total;
+}
+
+Test(net_unix, path_listener_accepts_and_streams_carry_data, .fini = fini,
+     .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_stream_t *c, *s;
+  afdio_addr_t a;
+  char text[AFDIO_ADDR_STRLEN], buf[8];
+  const char *path = path_n(0);
+  connect_through(p, path, &c, &s);
+  cr_assert_eq(afdio_listener_local_addr(listener, &a), 0);
+  cr_assert_eq(afdio_addr_family(&a), AFDIO_AF_UNIX);
+  cr_assert_gt(afdio_addr_format(&a, text, sizeof text), 0);
+  cr_assert_str_eq(text, path);
+  cr_assert_eq(afdio_stream_peer_addr(c, &a), 0);
+  cr_assert_gt(afdio_addr_format(&a, text, sizeof text), 0);
+  cr_assert_str_eq(text, path);
+  /* The client is unnamed: its address formats as "". */
+  cr_assert_eq(afdio_stream_peer_addr(s, &a), 0);
+  cr_assert_eq(afdio_addr_format(&a, text, sizeof text), 0);
+  cr_assert_eq(afdio_stream_register(s, p, T_B, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_stream_write(c, "unix", 4), 4);
+  util_expect_event(p, T_B, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_stream_read(s, buf, sizeof buf), 4);
+  cr_assert_eq(memcmp(buf, "unix", 4), 0);
+}
+
+Test(net_unix, connect_to_a_missing_or_dead_path_fails_at_once,
+     .fini = fini, .timeout = 10) {
+  afdio_stream_t *c = NULL;
+  afdio_addr_t a = unix_addr(path_n(1));
+  cr_assert_eq(afdio_stream_connect(&c, &a), AFDIO_ENOENT);
+  cr_assert_null(c);
+  cr_assert_eq(afdio_listener_bind(&listener, &a, 0, 0), 0);
+  cr_assert_eq(afdio_listener_close(listener), 0);
+  listener = NULL;
+  /* The file stays after close, but nobody listens. */
+  cr_assert_eq(afdio_stream_connect(&c, &a), AFDIO_ECONNREFUSED);
+  afdio_listener_t *again = NULL;
+  cr_assert_eq(afdio_listener_bind(&again, &a, 0, 0), AFDIO_EADDRINUSE);
+}
+
+Test(net_unix, pair_read_until_eagain_then_new_data_triggers_again,
+     .fini = fini, .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_stream_t *a, *b;
+  ptrdiff_t last;
+  cr_assert_eq(afdio_stream_pair(&a, &b), 0);
+  track(a);
+  track(b);
+  cr_assert_eq(afdio_stream_register(b, p, T_B, AFDIO_READABLE), 0);
+  for (int round = 0; round < 3; round++) {
+    cr_assert_eq(afdio_stream_write(a, "abc", 3), 3);
+    util_expect_event(p, T_B, AFDIO_READABLE, 2000);
+    cr_assert_eq(drain(b, &last), 3);
+    cr_assert_eq(last, AFDIO_EAGAIN);
+    util_expect_no_event_for(p, T_B, 50);
+  }
+  cr_assert_eq(close_stream(a), 0);
+  util_expect_event(p, T_B, AFDIO_READ_CLOSED, 2000);
+  cr_assert_eq(drain(b, &last), 0);
+  cr_assert_eq(last, 0);
+}
+
+Test(net_unix, datagram_pair_keeps_boundaries_and_empty_datagrams,
+     .fini = fini, .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_datagram_t *a, *b;
+  char buf[8];
+  cr_assert_eq(afdio_datagram_pair(&a, &b), 0);
+  track_dgram(a);
+  track_dgram(b);
+  cr_assert_eq(afdio_datagram_register(b, p, T_B, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_datagram_send(a, "one", 3), 3);
+  cr_assert_eq(afdio_datagram_send(a, NULL, 0), 0);
+  cr_assert_eq(afdio_datagram_send(a, "three", 5), 5);
+  util_expect_event(p, T_B, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_datagram_recv(b, buf, sizeof buf), 3);
+  cr_assert_eq(afdio_datagram_recv(b, buf, sizeof buf), 0);
+  cr_assert_eq(afdio_datagram_recv(b, buf, sizeof buf), 5);
+  cr_assert_eq(afdio_datagram_recv(b, buf, sizeof buf), AFDIO_EAGAIN);
+  cr_assert_eq(afdio_datagram_send(a, "x", 1), 1);
+  util_expect_event(p, T_B, AFDIO_READABLE, 2000);
+}
+
+Test(net_unix, bound_datagram_sockets_see_each_others_paths, .fini = fini,
+     .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_addr_t pa = unix_addr(path_n(2)), pb = unix_addr(path_n(3)), from;
+  afdio_datagram_t *a, *b;
+  char buf[8];
+  cr_assert_eq(afdio_datagram_bind(&a, &pa, 0), 0);
+  track_dgram(a);
+  cr_assert_eq(afdio_datagram_bind(&b, &pb, 0), 0);
+  track_dgram(b);
+  cr_assert_eq(afdio_datagram_register(b, p, T_B, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_datagram_send_to(a, "hey", 3, &pb), 3);
+  util_expect_event(p, T_B, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_datagram_recv_from(b, buf, sizeof buf, &from), 3);
+  cr_assert_eq(afdio_addr_equal(&from, &pa), 1);
+}
+
+Test(net_unix, abstract_names_work_on_linux, .fini = fini, .timeout = 10) {
+  if (strcmp(afdio_backend(), "epoll") != 0)
+    cr_skip_test("abstract Unix-domain names are Linux only");
+  afdio_poller_t *p = util_poller();
+  char name[64];
+  afdio_stream_t *c, *s;
+  afdio_addr_t a;
+  char text[AFDIO_ADDR_STRLEN];
+  snprintf(name, sizeof name, "@afdio-net-%ld", (long)getpid());
+  connect_through(p, name, &c, &s);
+  cr_assert_eq(afdio_listener_local_addr(listener, &a), 0);
+  cr_assert_gt(afdio_addr_format(&a, text, sizeof text), 0);
+  cr_assert_str_eq(text, name);
+}
+
+Test(net_unix, ip_only_options_are_not_supported, .fini = fini,
+     .timeout = 10) {
+  afdio_stream_t *a, *b;
+  int v = 0;
+  cr_assert_eq(afdio_stream_pair(&a, &b), 0);
+  track(a);
+  track(b);
+  cr_assert_eq(afdio_stream_setopt(a, AFDIO_OPT_NODELAY, 1), AFDIO_ENOTSUP);
+  cr_assert_eq(afdio_stream_setopt(a, AFDIO_OPT_TTL, 5), AFDIO_ENOTSUP);
+  cr_assert_eq(afdio_stream_getopt(a, AFDIO_OPT_V6ONLY, &v), AFDIO_ENOTSUP);
+  cr_assert_eq(afdio_stream_setopt(a, AFDIO_OPT_SNDBUF, 8192), 0);
+  cr_assert_eq(afdio_stream_getopt(a, AFDIO_OPT_SNDBUF, &v), 0);
+  cr_assert_gt(v, 0);
+}
