@@ -580,6 +580,40 @@ Test(net_tcp, binding_a_port_in_use_gives_eaddrinuse, .fini = fini,
   cr_assert_null(l2);
 }
 
+Test(net_tcp, a_port_with_a_connection_in_time_wait_can_be_bound_again,
+     .fini = fini, .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_stream_t *c, *s;
+  afdio_listener_t *l = listen_on("127.0.0.1:0", 0), *again = NULL;
+  afdio_addr_t a, to = target_of(l, "127.0.0.1");
+  char buf[4];
+  cr_assert_eq(afdio_listener_local_addr(l, &a), 0);
+  cr_assert_eq(afdio_stream_connect(&c, &to), 0);
+  track(c);
+  cr_assert_eq(afdio_listener_register(l, p, T_LISTENER, AFDIO_READABLE), 0);
+  util_expect_event(p, T_LISTENER, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_listener_accept(l, &s, NULL), 0);
+  /* The server closes first, so its side of the port sits in TIME_WAIT. */
+  cr_assert_eq(close_stream(s), 0);
+  cr_assert_eq(afdio_stream_register(c, p, T_CLIENT, AFDIO_READABLE), 0);
+  util_expect_event(p, T_CLIENT, AFDIO_READ_CLOSED, 2000);
+  cr_assert_eq(afdio_stream_read(c, buf, sizeof buf), 0);
+  cr_assert_eq(close_stream(c), 0);
+  cr_assert_eq(close_listener(l), 0);
+  /* Unix: SO_REUSEADDR makes this work. Windows: SO_EXCLUSIVEADDRUSE may
+   * keep the port until the accepted connection has left TIME_WAIT (MSDN,
+   * "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE"); Wine follows its Linux
+   * host and allows it. */
+  int rc = afdio_listener_bind(&again, &a, 0, 0);
+  if (rc == AFDIO_EADDRINUSE && strcmp(afdio_backend(), "afd") == 0 &&
+      !util_is_wine()) {
+    cr_log_warn("Windows: port held while the connection is in TIME_WAIT");
+    return;
+  }
+  cr_assert_eq(rc, 0, "rebind: %s", afdio_err_name(rc));
+  track_listener(again);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Registration lifetime and scale                                           */
 

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include <stdio.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -232,4 +233,36 @@ Test(net_unix, ip_only_options_are_not_supported, .fini = fini,
   cr_assert_eq(afdio_stream_setopt(a, AFDIO_OPT_SNDBUF, 8192), 0);
   cr_assert_eq(afdio_stream_getopt(a, AFDIO_OPT_SNDBUF, &v), 0);
   cr_assert_gt(v, 0);
+}
+
+/* Non-blocking and close-on-exec, whichever way the system allows it. */
+static void expect_flags(afdio_socket_t fd, const char *what) {
+  int fd_flags = fcntl(fd, F_GETFD), fl = fcntl(fd, F_GETFL);
+  cr_assert_geq(fd_flags, 0, "%s", what);
+  cr_assert_neq(fd_flags & FD_CLOEXEC, 0, "%s is not close-on-exec", what);
+  cr_assert_neq(fl & O_NONBLOCK, 0, "%s is blocking", what);
+}
+
+Test(net_unix, every_socket_net_makes_is_nonblocking_and_cloexec,
+     .fini = fini, .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_stream_t *c, *s, *a, *b;
+  afdio_datagram_t *d, *e, *f;
+  afdio_addr_t any;
+  connect_through(p, path_n(0), &c, &s);
+  expect_flags(afdio_listener_socket(listener), "listener");
+  expect_flags(afdio_stream_socket(c), "connected stream");
+  expect_flags(afdio_stream_socket(s), "accepted stream");
+  cr_assert_eq(afdio_stream_pair(&a, &b), 0);
+  track(a);
+  track(b);
+  expect_flags(afdio_stream_socket(b), "stream pair");
+  cr_assert_eq(afdio_addr_parse(&any, "127.0.0.1:0"), 0);
+  cr_assert_eq(afdio_datagram_bind(&d, &any, 0), 0);
+  track_dgram(d);
+  expect_flags(afdio_datagram_socket(d), "UDP socket");
+  cr_assert_eq(afdio_datagram_pair(&e, &f), 0);
+  track_dgram(e);
+  track_dgram(f);
+  expect_flags(afdio_datagram_socket(f), "datagram pair");
 }
