@@ -132,3 +132,39 @@ Test(unix_descriptors, level_pipe_reports_until_drained_edge_only_once, T) {
     close(ed[i]);
   }
 }
+
+Test(unix_descriptors, a_large_wait_never_reports_a_descriptor_twice, T) {
+  /* More ready level registrations than one kernel batch of the kqueue
+   * backend (128) and a larger capacity: epoll returns them all in one call;
+   * no backend may report one twice in a wait (a second kernel call in the
+   * same wait would report every level registration again). */
+  enum { N = 200 };
+  afdio_poller_t *p = util_poller();
+  static int fds[N][2];
+  for (int i = 0; i < N; i++) {
+    make_pipe(fds[i]);
+    cr_assert_eq(afdio_poller_register(p, fds[i][0], (uint64_t)i,
+                                       AFDIO_READABLE | AFDIO_LEVEL), 0);
+    cr_assert_eq(write(fds[i][1], "x", 1), 1);
+  }
+  static afdio_event_t ev[N + 50];
+  static int seen_ever[N];
+  int distinct = 0;
+  for (int round = 0; round < 10 && distinct < N; round++) {
+    int n = afdio_poller_wait(p, ev, N + 50, 2000);
+    cr_assert_gt(n, 0, "wait: %d", n);
+    cr_assert_leq(n, N, "one wait returned %d events for %d pipes", n, N);
+    int seen[N] = {0};
+    for (int i = 0; i < n; i++) {
+      cr_assert_lt(ev[i].token, (uint64_t)N);
+      cr_assert_eq(seen[ev[i].token]++, 0, "token %llu twice in one wait",
+                   (unsigned long long)ev[i].token);
+      distinct += seen_ever[ev[i].token]++ == 0;
+    }
+  }
+  cr_assert_eq(distinct, N);
+  for (int i = 0; i < N; i++) {
+    close(fds[i][0]);
+    close(fds[i][1]);
+  }
+}

@@ -1,13 +1,14 @@
 /* The epoll backend (Linux). The kernel does nearly everything: EPOLLET is
  * edge mode, EPOLLONESHOT oneshot mode (one event, to one waiting thread,
  * until EPOLL_CTL_MOD), and events beyond a wait's capacity stay queued.
- * This file translates bits at the boundary, keeps a small table of
- * registrations for afdio_poller_rearm(), and loops the wait so it is never
- * cut short. unix/kqueue.c has the same structure, function by function. */
+ * This file translates bits at the boundary (in the caller's array, so a
+ * wait needs no buffer of its own), keeps a small table of registrations
+ * for afdio_poller_rearm(), and loops the wait so it is never cut short. unix/kqueue.c has the same structure, function by function. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -17,10 +18,13 @@
 #include "unix/fdtable.h"
 #include "unix/wakefd.h"
 
-/* Native events read per epoll_wait() call, on the waiting thread's stack
- * (several threads may wait at once, so no shared buffer). A wait with a
- * larger capacity makes more calls, without blocking, while they fill. */
-#define EPOLL__BATCH 128
+/* epoll_wait() writes into the caller's own array (see epoll__collect),
+ * so a native event must not be larger than an afdio_event_t. */
+_Static_assert(sizeof(struct epoll_event) <= sizeof(afdio_event_t),
+               "epoll events are translated in place");
+
+/* The kernel refuses more than this many events per call (EP_MAX_EVENTS). */
+#define EPOLL__MAX_EVENTS ((int)(INT_MAX / sizeof(struct epoll_event)))
 
 /* The longest single epoll_wait(); longer waits loop until their deadline,
  * so a huge finite timeout never turns into an infinite one. */
@@ -245,29 +249,31 @@ int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
 /* ------------------------------------------------------------------------ */
 /* Waiting                                                                   */
 
-/* One epoll_wait() of up to timeout_ms, then more of 0 ms while they come
- * back full and there is room. Returns the count, 0 when nothing came (or a
- * signal interrupted the first call), or AFDIO_EIO. */
+/* One epoll_wait() of up to timeout_ms, for the whole capacity. It must be
+ * one call: a second call in the same wait would report every level
+ * registration again (epoll queues it anew once reported). So the kernel
+ * writes its events straight into the caller's array, and they are
+ * translated in place from the last to the first: native event i is copied
+ * out before slot i is written, and slot i (at 16 * i) lies past every
+ * native event j < i still to be read (they end by 12 or 16 * i).
+ * Returns the count, 0 when nothing came or a signal interrupted the call,
+ * or AFDIO_EIO. */
 static int epoll__collect(afdio_poller_t *poller, afdio_event_t *events,
                           int capacity, int timeout_ms) {
-  struct epoll_event native[EPOLL__BATCH];
-  int count = 0;
-  while (count < capacity) {
-    int room = capacity - count;
-    int max = room < EPOLL__BATCH ? room : EPOLL__BATCH;
-    int n = epoll_wait(poller->epfd, native, max, count == 0 ? timeout_ms : 0);
-    if (n < 0)
-      return count > 0 || errno == EINTR ? count : AFDIO_EIO;
-    for (int i = 0; i < n; i++) {
-      events[count].token = native[i].data.u64;
-      events[count].events = epoll__events_from_native(native[i].events);
-      events[count].reserved_ = 0;
-      count++;
-    }
-    if (n < max)
-      break;
+  unsigned char *raw = (unsigned char *)events;
+  int max = capacity < EPOLL__MAX_EVENTS ? capacity : EPOLL__MAX_EVENTS;
+  int n = epoll_wait(poller->epfd, (struct epoll_event *)(void *)raw, max,
+                     timeout_ms);
+  if (n < 0)
+    return errno == EINTR ? 0 : AFDIO_EIO;
+  for (int i = n - 1; i >= 0; i--) {
+    struct epoll_event native;
+    memcpy(&native, raw + (size_t)i * sizeof native, sizeof native);
+    afdio_event_t event = {native.data.u64,
+                           epoll__events_from_native(native.events), 0};
+    memcpy(raw + (size_t)i * sizeof event, &event, sizeof event);
   }
-  return count;
+  return n;
 }
 
 /* The milliseconds for the next epoll_wait(): -1 forever, 0 for a poll,

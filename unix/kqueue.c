@@ -31,8 +31,10 @@
 _Static_assert(sizeof(void *) >= sizeof(uint64_t),
                "the kqueue backend keeps the token in kevent.udata");
 
-/* Native events read per kevent() call, on the waiting thread's stack
- * (several threads may wait at once, so no shared buffer). */
+/* Native events read per wait, on the waiting thread's stack (several
+ * threads may wait at once, so no shared buffer; struct kevent is larger
+ * than afdio_event_t, so the caller's array cannot hold them as on epoll).
+ * A larger capacity gets at most this many; the rest stay queued. */
 #define KQUEUE__BATCH 128
 
 /* The longest single kevent() wait, in seconds; longer waits loop until
@@ -372,32 +374,24 @@ int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
 /* ------------------------------------------------------------------------ */
 /* Waiting                                                                   */
 
-/* One kevent() of up to *timeout (NULL: forever), then more without
- * blocking while they come back full and there is room. Returns the count,
- * 0 when nothing came (or a signal interrupted the first call), or
+/* One kevent() of up to *timeout (NULL: forever), for at most one batch.
+ * It must be one call: a second call in the same wait would report every
+ * level registration again (kqueue queues it anew once reported). Returns
+ * the count, 0 when nothing came or a signal interrupted the call, or
  * AFDIO_EIO. */
 static int kqueue__collect(afdio_poller_t *poller, afdio_event_t *events,
                            int capacity, const struct timespec *timeout) {
-  static const struct timespec zero = {0, 0};
   struct kevent native[KQUEUE__BATCH];
-  int count = 0;
-  while (count < capacity) {
-    int room = capacity - count;
-    int max = room < KQUEUE__BATCH ? room : KQUEUE__BATCH;
-    int n = kevent(poller->kq, NULL, 0, native, max,
-                   count == 0 ? timeout : &zero);
-    if (n < 0)
-      return count > 0 || errno == EINTR ? count : AFDIO_EIO;
-    for (int i = 0; i < n; i++) {
-      events[count].token = (uint64_t)(uintptr_t)native[i].udata;
-      events[count].events = kqueue__events_from_native(&native[i]);
-      events[count].reserved_ = 0;
-      count++;
-    }
-    if (n < max)
-      break;
+  int max = capacity < KQUEUE__BATCH ? capacity : KQUEUE__BATCH;
+  int n = kevent(poller->kq, NULL, 0, native, max, timeout);
+  if (n < 0)
+    return errno == EINTR ? 0 : AFDIO_EIO;
+  for (int i = 0; i < n; i++) {
+    events[i].token = (uint64_t)(uintptr_t)native[i].udata;
+    events[i].events = kqueue__events_from_native(&native[i]);
+    events[i].reserved_ = 0;
   }
-  return count;
+  return n;
 }
 
 /* The timespec for the next kevent(): NULL forever, zero for a poll, else
