@@ -3,7 +3,8 @@
  * until EPOLL_CTL_MOD), and events beyond a wait's capacity stay queued.
  * This file translates bits at the boundary (in the caller's array, so a
  * wait needs no buffer of its own), keeps a small table of registrations
- * for afdio_poller_rearm(), and loops the wait so it is never cut short. unix/kqueue.c has the same structure, function by function. */
+ * for afdio_poller_rearm(), and loops the wait so it is never cut short.
+ * unix/kqueue.c has the same structure, function by function. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -26,8 +27,9 @@ _Static_assert(sizeof(struct epoll_event) <= sizeof(afdio_event_t),
 /* The kernel refuses more than this many events per call (EP_MAX_EVENTS). */
 #define EPOLL__MAX_EVENTS ((int)(INT_MAX / sizeof(struct epoll_event)))
 
-/* The longest single epoll_wait(); longer waits loop until their deadline,
- * so a huge finite timeout never turns into an infinite one. */
+/* The longest single epoll_wait(), well inside an int; longer waits loop
+ * until their deadline, so a huge finite timeout never becomes -1
+ * (infinite) by overflow or clamping. */
 #define EPOLL__MAX_MS (INT_MAX / 2)
 
 struct afdio_poller {
