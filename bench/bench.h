@@ -71,9 +71,11 @@ typedef struct bench_opts {
   double warmup;        /* unmeasured time before it */
   int full;             /* --full: longer runs */
   const char *backend;  /* one backend's name, or NULL for all */
+  size_t only;          /* --only X: that configuration alone, 0 for all */
 } bench_opts_t;
 
-/* Parses --full, --seconds S, --backend NAME, and BENCH_FULL=1 in the
+/* Parses --full, --seconds S, --backend NAME, --only X (one configuration:
+ * pingpong's pair count, idle_scale's idle count + 1), and BENCH_FULL=1 in the
  * environment. Exits with a usage message on anything else. */
 void bench_parse_args(bench_opts_t *o, int argc, char **argv,
                       double short_s, double full_s);

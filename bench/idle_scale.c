@@ -4,7 +4,7 @@
  * sockets are both ends of connected TCP pairs that never send, made once
  * and reused by every configuration (under Wine each socket costs several
  * server requests, and a process gets about 20,000 of them).
- * Usage: idle_scale [--full] [--seconds S] [--backend NAME|all]
+ * Usage: idle_scale [--full] [--seconds S] [--backend NAME|all] [--only N+1]
  */
 #include "bench.h"
 
@@ -41,6 +41,8 @@ int main(int argc, char **argv) {
   bench_close(listener);
   bench_pp_t pp = {.socks = socks, .pairs = 1, .pending = &pending};
   for (size_t i = 0; i < sizeof idle / sizeof idle[0]; i++) {
+    if (o.only != 0 && o.only != idle[i] + 1)
+      continue;
     pp.count = 2 + idle[i];
     for (size_t j = 0; bench_backends[j] != NULL; j++)
       if (bench_selected(&o, bench_backends[j]))

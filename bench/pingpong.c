@@ -2,7 +2,7 @@
  * pingpong: K loopback TCP pairs (K = 1, 16, 256), one small message in
  * flight per pair, round trips per second, for every backend of this build
  * in turn on the same pairs, so the ratios come from one run.
- * Usage: pingpong [--full] [--seconds S] [--backend NAME|all]
+ * Usage: pingpong [--full] [--seconds S] [--backend NAME|all] [--only K]
  */
 #include "bench.h"
 
@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
   bench_parse_args(&o, argc, argv, 0.5, 2.0);
   int rc = 0;
   for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-    if (pingpong_one(pairs[i], &o) < 0)
+    if ((o.only == 0 || o.only == pairs[i]) && pingpong_one(pairs[i], &o) < 0)
       rc = 1;
   return rc;
 }
