@@ -58,7 +58,28 @@ static void wsapoll__close(bench_pp_t *pp, void *state) {
   free(s);
 }
 
+/* create, for comparison: a WSAPoll program "registers" by adding the
+ * socket to its array, so the cycle is socket, a zero-timeout WSAPoll on
+ * it, close. */
+static int wsapoll__churn_create(double stop_at, uint64_t *cycles) {
+  uint64_t n = 0;
+  int rc = 0;
+  while (rc == 0 && bench_now() < stop_at) {
+    afdio_socket_t s;
+    if ((rc = bench_tcp_socket(&s)) < 0)
+      break;
+    WSAPOLLFD fd = {.fd = (SOCKET)s, .events = POLLRDNORM};
+    if (WSAPoll(&fd, 1, 0) < 0)
+      rc = AFDIO_EIO;
+    bench_close(s);
+    n++;
+  }
+  *cycles = n;
+  return rc;
+}
+
 const bench_backend_t bench_wsapoll = {
+    .churn_create = wsapoll__churn_create,
     .name = "wsapoll",
     .open = wsapoll__open,
     .run = wsapoll__run,

@@ -61,11 +61,14 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; bench_backends[i] != NULL; i++) {
     const bench_backend_t *be = bench_backends[i];
-    if (!bench_selected(&o, be) || be->churn_regmod == NULL)
+    if (!bench_selected(&o, be))
       continue;
-    churn_regmod(be, a, 0, &o);
-    churn_regmod(be, a, 1, &o);
-    churn_create(be, &o);
+    if (be->churn_regmod != NULL) {
+      churn_regmod(be, a, 0, &o);
+      churn_regmod(be, a, 1, &o);
+    }
+    if (be->churn_create != NULL)
+      churn_create(be, &o);
   }
   bench_close(a);
   bench_close(b);
