@@ -534,16 +534,17 @@ AFDIO_API int afdio_stream_connect(afdio_stream_t **out,
 AFDIO_API int afdio_stream_pair(afdio_stream_t **a, afdio_stream_t **b);
 
 /* Reads up to len bytes. Returns the count, 0 at the end of the stream
- * (the peer shut down or closed) or for len 0.
+ * (the peer shut down or closed), or 0 at once for len 0 (no system call).
  * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (nothing to read: re-arms
- * AFDIO_READABLE); AFDIO_ECONNRESET (the peer reset: every later read says
- * so too, or 0); AFDIO_ECONNABORTED; AFDIO_ENOTCONN (not connected yet);
+ * AFDIO_READABLE); AFDIO_ECONNRESET (the peer reset; later reads may give
+ * 0, and Wine 8 gives 0 at once); AFDIO_ECONNABORTED; AFDIO_ENOTCONN (not
+ * connected yet); AFDIO_ESHUTDOWN (Windows, after AFDIO_SHUT_RD);
  * AFDIO_ETIMEDOUT (keep-alive failed); AFDIO_EIO. Thread safety: above. */
 AFDIO_API ptrdiff_t afdio_stream_read(afdio_stream_t *stream, void *buf,
                                       size_t len);
 
-/* Reads into several buffers, in order. Returns as afdio_stream_read().
- * count 0 returns 0. Errors: as afdio_stream_read(), and AFDIO_EINVAL for
+/* Reads into several buffers, in order. Returns as afdio_stream_read();
+ * 0 at once when every buffer is empty. Errors: as afdio_stream_read(), and AFDIO_EINVAL for
  * bufs NULL with count > 0. */
 AFDIO_API ptrdiff_t afdio_stream_readv(afdio_stream_t *stream,
                                        const afdio_buf_t *bufs, size_t count);
@@ -555,13 +556,14 @@ AFDIO_API ptrdiff_t afdio_stream_peek(afdio_stream_t *stream, void *buf,
                                       size_t len);
 
 /* Writes up to len bytes; returns how many were taken (maybe fewer: write
- * the rest later). 0 for len 0.
+ * the rest later). 0 at once for len 0 (no system call).
  * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (the send buffer is full:
- * re-arms AFDIO_WRITABLE); AFDIO_EPIPE (this side shut down writing; on
- * Linux also after the peer reset); AFDIO_ECONNRESET; AFDIO_ECONNABORTED
- * (Windows, after a reset or a shutdown); AFDIO_ENOTCONN; AFDIO_EIO. The
- * exact code after a peer reset differs by system: treat all four as
- * "connection gone". Thread safety: above. */
+ * re-arms AFDIO_WRITABLE); AFDIO_EPIPE (Unix: this side shut down writing,
+ * or, on Linux, after the peer reset); AFDIO_ESHUTDOWN (Windows: this side
+ * shut down writing); AFDIO_ECONNRESET; AFDIO_ECONNABORTED (Windows, after
+ * a reset); AFDIO_ENOTCONN; AFDIO_EIO. The exact code after a peer reset
+ * differs by system: treat AFDIO_ECONNRESET, AFDIO_EPIPE and
+ * AFDIO_ECONNABORTED alike as "connection gone". Thread safety: above. */
 AFDIO_API ptrdiff_t afdio_stream_write(afdio_stream_t *stream, const void *buf,
                                        size_t len);
 

@@ -64,9 +64,20 @@ int afdio_stream_pair(afdio_stream_t **a, afdio_stream_t **b) {
   return rc;
 }
 
+/* A transfer of nothing is 0 at once on every OS (the systems differ:
+ * some say 0, some EAGAIN on an empty socket), and re-arms nothing. */
+static size_t stream__total(const afdio_buf_t *bufs, size_t count) {
+  size_t total = 0;
+  for (size_t i = 0; i < count && i < AFDIO__SYS_IOV_MAX && total == 0; i++)
+    total += bufs[i].len;
+  return total;
+}
+
 ptrdiff_t afdio_stream_read(afdio_stream_t *stream, void *buf, size_t len) {
   if (stream == NULL || (buf == NULL && len > 0))
     return AFDIO_EINVAL;
+  if (len == 0)
+    return 0;
   return afdio__net_result(&stream->net,
                            afdio__sys_recv(stream->net.sock, buf, len, 0),
                            AFDIO_READABLE);
@@ -75,6 +86,8 @@ ptrdiff_t afdio_stream_read(afdio_stream_t *stream, void *buf, size_t len) {
 ptrdiff_t afdio_stream_peek(afdio_stream_t *stream, void *buf, size_t len) {
   if (stream == NULL || (buf == NULL && len > 0))
     return AFDIO_EINVAL;
+  if (len == 0)
+    return 0;
   return afdio__net_result(
       &stream->net,
       afdio__sys_recv(stream->net.sock, buf, len, AFDIO__SYS_PEEK),
@@ -85,6 +98,8 @@ ptrdiff_t afdio_stream_readv(afdio_stream_t *stream, const afdio_buf_t *bufs,
                              size_t count) {
   if (stream == NULL || (bufs == NULL && count > 0))
     return AFDIO_EINVAL;
+  if (stream__total(bufs, count) == 0)
+    return 0;
   return afdio__net_result(&stream->net,
                            afdio__sys_recvv(stream->net.sock, bufs, count),
                            AFDIO_READABLE);
@@ -94,6 +109,8 @@ ptrdiff_t afdio_stream_write(afdio_stream_t *stream, const void *buf,
                              size_t len) {
   if (stream == NULL || (buf == NULL && len > 0))
     return AFDIO_EINVAL;
+  if (len == 0)
+    return 0;
   return afdio__net_result(&stream->net,
                            afdio__sys_send(stream->net.sock, buf, len),
                            AFDIO_WRITABLE);
@@ -103,6 +120,8 @@ ptrdiff_t afdio_stream_writev(afdio_stream_t *stream, const afdio_buf_t *bufs,
                               size_t count) {
   if (stream == NULL || (bufs == NULL && count > 0))
     return AFDIO_EINVAL;
+  if (stream__total(bufs, count) == 0)
+    return 0;
   return afdio__net_result(&stream->net,
                            afdio__sys_sendv(stream->net.sock, bufs, count),
                            AFDIO_WRITABLE);

@@ -333,6 +333,7 @@ Test(net_tcp, vectored_write_and_read_keep_the_order, .fini = fini,
   char a[3] = "abc", b[2] = "de", d[4] = "fghi", x[5] = {0}, y[8] = {0};
   afdio_buf_t out[3] = {{a, 3}, {b, 2}, {d, 4}};
   afdio_buf_t in[2] = {{x, 5}, {y, 8}};
+  char buf0[1];
   pair(p, &c, &s);
   cr_assert_eq(afdio_stream_register(s, p, T_SERVER, AFDIO_READABLE), 0);
   cr_assert_eq(afdio_stream_writev(c, out, 3), 9);
@@ -350,7 +351,9 @@ Test(net_tcp, vectored_write_and_read_keep_the_order, .fini = fini,
   cr_assert_eq(memcmp(x, "abcde", 5), 0);
   cr_assert_eq(memcmp(y, "fghi", 4), 0);
   cr_assert_eq(afdio_stream_readv(s, in, 2), AFDIO_EAGAIN);
-  cr_assert_eq(afdio_stream_readv(s, NULL, 0), AFDIO_EAGAIN);
+  cr_assert_eq(afdio_stream_readv(s, NULL, 0), 0);
+  cr_assert_eq(afdio_stream_read(s, buf0, 0), 0);
+  cr_assert_eq(afdio_stream_write(c, buf0, 0), 0);
   cr_assert_eq(afdio_stream_writev(c, NULL, 1), AFDIO_EINVAL);
 }
 
