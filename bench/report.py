@@ -14,7 +14,7 @@ PLATFORMS = {"linux": "Linux (native)", "wine": "Windows build under Wine",
 
 def parse(path):
     rows = []
-    with open(path) as f:
+    with open(path, newline="") as f:  # Wine's output ends lines with CRLF
         for line in f:
             if not line.startswith("bench="):
                 continue

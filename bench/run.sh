@@ -4,7 +4,8 @@
 #   bench/results/latest.txt  the raw lines, each tagged run=N
 #   bench/results/table.md    medians and ratios afdio/baseline
 #   bench/results/chart.png   round trips/s per configuration (gnuplot)
-# and prints the table. BENCH_FULL=1 makes each configuration run longer.
+# and prints the table. BENCH_FULL=1 makes each configuration run longer;
+# BENCH_SECONDS=S sets the measured seconds per configuration.
 # Usage: bench/run.sh <wine-cache-dir> [--native EXE...] [--windows EXE...]
 set -u
 cache=${1:?wine cache dir}
@@ -22,6 +23,8 @@ out=$here/results
 mkdir -p "$out"
 raw=$out/latest.txt
 runs=${BENCH_RUNS:-3}
+args=()
+[ -n "${BENCH_SECONDS:-}" ] && args=(--seconds "$BENCH_SECONDS")
 : >"$raw"
 {
   echo "# afdio benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -37,7 +40,7 @@ run_one() { # run exe [wine]
   local name
   name=$(basename "$exe" .exe)
   printf 'bench: run %s/%s %s%s\n' "$run" "$runs" "${prefix:+wine }" "$name" >&2
-  if ! $prefix "$exe" 2>>"$out/stderr.txt" | sed "s/\$/ run=$run/" >>"$raw"; then
+  if ! $prefix "$exe" "${args[@]}" 2>>"$out/stderr.txt" | sed "s/\r\$//; s/\$/ run=$run/" >>"$raw"; then
     echo "bench: $name failed (see $out/stderr.txt)" >&2
     rc=1
   fi
