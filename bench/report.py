@@ -14,10 +14,10 @@ PLATFORMS = {"linux": "Linux (native)", "wine": "Windows build under Wine",
 
 def parse(path):
     rows = []
-    with open(path, newline="") as f:  # Wine's output ends lines with CRLF
-        for line in f:
-            if not line.startswith("bench="):
-                continue
+    with open(path, "rb") as f:  # Wine's output ends lines with CRLF
+        text = f.read().decode(errors="replace").replace("\r", "")
+    for line in text.split("\n"):
+        if line.startswith("bench="):
             rows.append(dict(kv.split("=", 1) for kv in line.split() if "=" in kv))
     return rows
 
