@@ -74,6 +74,8 @@ const tests_common = [_][]const u8{
     "addr",
     "net_tcp",
     "net_udp",
+    "model",
+    "regressions",
 };
 const tests_windows_only = [_][]const u8{
     "win_afd",
