@@ -13,6 +13,11 @@ windows)
   . "$here/wine-env.sh" "$cache"
   runner=(wine)
   ;;
+native-asan)
+  export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  ;;
 native-valgrind)
   # Criterion runs each test in a child process: follow the children, and
   # make any memcheck error or definite leak fail that test.
