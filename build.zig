@@ -76,6 +76,7 @@ const tests_common = [_][]const u8{
     "net_udp",
     "model",
     "regressions",
+    "errors",
 };
 const tests_windows_only = [_][]const u8{
     "win_afd",

@@ -6,7 +6,9 @@
  * Environment: AFDIO_MODEL_SEED (one seed instead of the fixed list),
  * AFDIO_MODEL_OPS (ops per seed, default 3000), AFDIO_MODEL_SLOTS (TCP
  * pairs at most, default 48), AFDIO_MODEL_SOAK (the soak test's total op
- * count; unset: the soak test skips). */
+ * count; unset: the soak test skips), AFDIO_MODEL_TIDY_CLOSE=1 (always
+ * deregister before closing, to look past the close-while-registered bug
+ * while it is open). */
 #include <criterion/criterion.h>
 
 #include <stdio.h>

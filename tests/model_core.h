@@ -36,7 +36,7 @@
 #define MODEL_WAKERS 2
 #define MODEL_WAKER_TOKEN 0xF00D000000000000ull
 #define MODEL_SETTLE_MS 2000
-#define MODEL_TRACE 64 /* ops kept for the failure report */
+#define MODEL_TRACE 2048 /* ops kept for the failure report */
 
 #define MODEL_RD (AFDIO_READABLE | AFDIO_READ_CLOSED | AFDIO_ERROR)
 #define MODEL_EXTRA (AFDIO_ERROR | AFDIO_READ_CLOSED | AFDIO_WRITE_CLOSED)
@@ -116,7 +116,9 @@ typedef struct model {
   uint64_t gen;
   model_src_t src;
   long op_index;
-  int failed;
+  int tidy_close; /* always deregister before close (AFDIO_MODEL_TIDY_CLOSE) */
+  int cur_slot;           /* the slot of the operation running */
+  int failed, fail_slot; /* fail_slot: -1 when no slot is at fault */
   char why[768];
   char trace[MODEL_TRACE][96];
   model_stats_t stats;
@@ -131,6 +133,8 @@ static void model_fail(model_t *m, const char *fmt, ...) {
   if (m->failed)
     return;
   m->failed = 1;
+  if (m->fail_slot < 0)
+    m->fail_slot = m->cur_slot;
   va_start(ap, fmt);
   vsnprintf(m->why, sizeof m->why, fmt, ap);
   va_end(ap);
@@ -191,6 +195,8 @@ static void model_on_waker(model_t *m, int i) {
 static void model_on_event(model_t *m, const afdio_event_t *ev) {
   char bits[128];
   m->stats.events++;
+  if (m->failed)
+    return;
   if ((ev->token & ~(uint64_t)0xFF) == MODEL_WAKER_TOKEN &&
       (ev->token & 0xFF) < MODEL_WAKERS) {
     model_on_waker(m, (int)(ev->token & 0xFF));
@@ -199,6 +205,7 @@ static void model_on_event(model_t *m, const afdio_event_t *ev) {
   uint64_t idx = (ev->token >> 40) - 1;
   model_slot_t *s = idx < (uint64_t)m->nslots ? &m->slot[idx] : NULL;
   util_events_str(ev->events, bits, sizeof bits);
+  m->fail_slot = s != NULL ? (int)idx : -1;
   if (s == NULL || !s->used || !s->registered || s->token != ev->token) {
     model_fail(m, "event %s for token 0x%llx, which is not a current "
                   "registration (slot %s, %s)", bits,
@@ -237,6 +244,8 @@ static void model_on_event(model_t *m, const afdio_event_t *ev) {
       s->write_armed = 0;
     break;
   }
+  if (!m->failed)
+    m->fail_slot = -1;
   s->saw_any = 1;
   s->saw_read |= (ev->events & MODEL_RD) != 0;
   s->saw_write |= (ev->events & AFDIO_WRITABLE) != 0;
@@ -297,6 +306,7 @@ static void model_settle(model_t *m, int settle_ms) {
                    missing - MODEL_MAX_SLOTS, settle_ms);
       } else {
         const model_slot_t *s = &m->slot[missing];
+        m->fail_slot = missing;
         model_fail(m, "slot %d (interest 0x%x, pending %ld, shut %d, reset "
                       "%d): owed %s%s%s but not reported within %d ms",
                    missing, s->interest, s->pending, s->peer_shut,
@@ -386,7 +396,7 @@ static void model_do_deregister(model_t *m, model_slot_t *s) {
 }
 
 static void model_do_close(model_t *m, model_slot_t *s) {
-  int tidy = (int)model_below(&m->src, 2);
+  int tidy = (int)model_below(&m->src, 2) || m->tidy_close;
   model_note(m, "close slot %d (%s)", (int)(s - m->slot),
              s->registered ? (tidy ? "deregister first" : "while registered")
                            : "not registered");
@@ -487,6 +497,7 @@ static void model_step(model_t *m) {
   }
   model_slot_t *s = &m->slot[model_below(&m->src, (uint32_t)m->nslots)];
   model_note(m, "%s", model_op_names[op]);
+  m->cur_slot = (int)(s - m->slot);
   if (op < MODEL_WAKE && !s->used) {
     model_note(m, "create slot %d", (int)(s - m->slot));
     model_do_create(m, s);
@@ -528,7 +539,11 @@ static void model_step(model_t *m) {
 
 /* Sets up the poller and wakers. Returns 0 or AFDIO_E*. */
 static int model_open(model_t *m, int nslots) {
+  const char *tidy = getenv("AFDIO_MODEL_TIDY_CLOSE");
   memset(m, 0, sizeof *m);
+  m->fail_slot = -1;
+  m->cur_slot = -1;
+  m->tidy_close = tidy != NULL && *tidy != '\0' && *tidy != '0';
   m->nslots = nslots < 1 ? 1 : nslots > MODEL_MAX_SLOTS ? MODEL_MAX_SLOTS : nslots;
   int rc = util_init();
   if (rc == 0)
@@ -585,12 +600,20 @@ static int model_run_seed(model_t *m, uint64_t seed, long ops, int nslots) {
   return ok;
 }
 
+/* Prints the failing slot's own history, then the last 40 operations. */
 static void model_print_trace(const model_t *m, FILE *out) {
-  long first = m->op_index - MODEL_TRACE + 1;
+  char tag[32];
+  long first = m->op_index - MODEL_TRACE + 1, last40 = m->op_index - 39;
   if (first < 0)
     first = 0;
-  for (long i = first; i <= m->op_index; i++)
-    fprintf(out, "    op %ld: %s\n", i, m->trace[i % MODEL_TRACE]);
+  snprintf(tag, sizeof tag, "slot %d", m->fail_slot);
+  for (long i = first; i <= m->op_index; i++) {
+    const char *t = m->trace[i % MODEL_TRACE], *at = strstr(t, tag);
+    int mine = m->fail_slot >= 0 && at != NULL &&
+               !(at[strlen(tag)] >= '0' && at[strlen(tag)] <= '9');
+    if (i >= last40 || mine)
+      fprintf(out, "    op %ld: %s\n", i, t);
+  }
 }
 
 /* Re-runs shorter prefixes of a failing seed to find the shortest one that

@@ -86,3 +86,94 @@ Test(regressions, rearm_of_a_reused_unregistered_value_gives_enoent, T) {
                "rearm of a never-registered socket (a reused value) gave %s",
                afdio_err_name(rc));
 }
+
+/* Found by tests/model.c under Wine (seed 12648430 with
+ * AFDIO_MODEL_TIDY_CLOSE=1, op 1504). AFD backend: a level registration
+ * reported writable (its re-poll completes at once, the packet is queued);
+ * reregistering it as edge must then report writable once, not once for
+ * the stale level packet and again for the new poll. README, edge mode:
+ * "A readiness is reported once"; no repeat without a change or a rearm. */
+Test(regressions, level_to_edge_reregister_reports_writable_once, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_WRITABLE | AFDIO_LEVEL), 0);
+  util_expect_event(p, 1, AFDIO_WRITABLE, 2000);
+  cr_assert_eq(afdio_poller_reregister(p, a, 2,
+                                       AFDIO_READABLE | AFDIO_WRITABLE), 0);
+  uint32_t bits = 0;
+  int n = util_count_events_for(p, 2, 300, &bits);
+  cr_expect_eq(n, 1, "edge writable reported %d times after the reregister", n);
+  util_expect_no_event_for(p, 1, 50);
+}
+
+/* Found by tests/model.c under Wine (AFDIO_MODEL_TIDY_CLOSE=1
+ * AFDIO_MODEL_SEED=12648430 AFDIO_MODEL_OPS=1504, slot 6). AFD backend: a
+ * socket whose peer shut down and then reset, registered level-readable and
+ * read to the end, reregistered as edge readable|writable, reports WRITABLE
+ * twice with nothing in between (no data, no rearm). Edge mode must not
+ * repeat a readiness without a change. */
+Test(regressions, edge_after_reset_does_not_repeat_writable, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  char buf[64];
+  pair(&a, &b);
+  cr_assert_eq(util_shutdown_write(b), 0);
+  cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_READABLE | AFDIO_LEVEL), 0);
+  util_expect_event(p, 1, AFDIO_READABLE, 2000);
+  cr_assert_eq(util_close_abortive(b), 0);
+  util_expect_event(p, 1, AFDIO_READABLE, 2000);
+  util_recv(a, buf, sizeof buf);
+  util_recv(a, buf, sizeof buf);
+  util_count_events_for(p, 1, 50, NULL);
+  cr_assert_eq(afdio_poller_reregister(p, a, 2,
+                                       AFDIO_READABLE | AFDIO_WRITABLE), 0);
+  /* Each edge event must bring a bit not reported since the reregister. */
+  uint32_t seen = 0;
+  afdio_event_t ev[8];
+  char s1[128], s2[128];
+  double end = util_now_ms() + 300;
+  while (util_now_ms() < end) {
+    int n = afdio_poller_wait(p, ev, 8, 20);
+    cr_assert_geq(n, 0);
+    for (int i = 0; i < n; i++) {
+      cr_expect_eq(ev[i].token, 2u, "old token reported after reregister");
+      cr_expect_neq(ev[i].events & ~seen, 0u,
+                    "edge event %s repeats bits already reported (%s)",
+                    util_events_str(ev[i].events, s1, sizeof s1),
+                    util_events_str(seen, s2, sizeof s2));
+      seen |= ev[i].events;
+    }
+  }
+}
+
+/* Found by tests/errors.c under Wine. Windows net layer (iocp/socket.c or
+ * net/stream.c, NET's): afdio_stream_read() with a length over INT_MAX
+ * gives AFDIO_EINVAL, where Linux returns the bytes pending. afdio.h
+ * documents AFDIO_EINVAL for NULL only; Winsock's recv takes an int, so the
+ * length should be clamped to INT_MAX (as mio does), not refused. */
+Test(regressions, read_with_a_length_over_int_max_returns_the_bytes_pending, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_addr_t any, to;
+  static const uint8_t ip[4] = {127, 0, 0, 1};
+  afdio_listener_t *l = NULL;
+  afdio_stream_t *c = NULL, *s = NULL;
+  char buf[64];
+  cr_assert_eq(afdio_addr_ipv4(&any, ip, 0), 0);
+  cr_assert_eq(afdio_listener_bind(&l, &any, 0, 0), 0);
+  cr_assert_eq(afdio_listener_local_addr(l, &to), 0);
+  cr_assert_eq(afdio_listener_register(l, p, 1, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_stream_connect(&c, &to), 0);
+  util_expect_event(p, 1, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_listener_accept(l, &s, NULL), 0);
+  cr_assert_eq(afdio_stream_register(s, p, 2, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_stream_write(c, "hello", 5), 5);
+  util_expect_event(p, 2, AFDIO_READABLE, 2000);
+  /* Only 5 bytes are pending: the kernel writes no further than that. */
+  ptrdiff_t r = afdio_stream_read(s, buf, (size_t)INT32_MAX + 10u);
+  afdio_stream_close(c);
+  afdio_stream_close(s);
+  afdio_listener_close(l);
+  cr_expect_eq(r, 5, "read with a length over INT_MAX gave %ld (%s)", (long)r,
+               r < 0 ? afdio_err_name((int)r) : "bytes");
+}
