@@ -219,14 +219,17 @@ int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
 
 /* EPOLL_CTL_DEL also takes the fd off the ready list, so no later wait
  * reports an event that was already queued. A closed fd was deregistered
- * by the kernel: that is "not registered" (AFDIO_ENOENT), not EBADF. */
+ * by the kernel, and a descriptor epoll cannot watch (EPERM: a regular
+ * file) was never registered: both are "not registered" (AFDIO_ENOENT),
+ * the only codes afdio.h documents here. */
 int afdio_poller_deregister(afdio_poller_t *poller, afdio_socket_t socket) {
   if (poller == NULL || socket < 0)
     return AFDIO_EINVAL;
   int err = 0;
   pthread_mutex_lock(&poller->lock);
   if (epoll_ctl(poller->epfd, EPOLL_CTL_DEL, socket, NULL) < 0)
-    err = errno == EBADF ? AFDIO_ENOENT : epoll__ctl_error(errno);
+    err = errno == EBADF || errno == EPERM ? AFDIO_ENOENT
+                                           : epoll__ctl_error(errno);
   if (err == 0 || err == AFDIO_ENOENT)
     afdio__fdtable_clear(poller->table, socket);
   pthread_mutex_unlock(&poller->lock);
