@@ -25,7 +25,11 @@ struct afdio__sock_state {
   sock_state__status_t status;
   int disarmed; /* oneshot: reported once, waits for reregister */
   int deleted;
-  afdio__queue_node_t node; /* the poller's update queue */
+  afdio__queue_node_t node; /* the poller's update queue or graveyard */
+  /* The older (deleted) and newer state of the same socket value, while
+   * the older one's packet is still to come (see afdio__sock_state_link). */
+  afdio__sock_state_t *pred;
+  afdio__sock_state_t *succ;
 };
 
 /* Requested on every poll whatever the interest: LOCAL_CLOSE so closing the
@@ -146,11 +150,21 @@ static int sock_state__submit(afdio__sock_state_t *s, ULONG wanted) {
   return AFDIO__SOCK_IN_FLIGHT;
 }
 
+/* 1 while the state's poll is in the kernel: submitted and its IOSB not
+ * yet written. Once written the IRP is done, even if its packet is still
+ * to be dequeued. */
+static int sock_state__in_kernel(const afdio__sock_state_t *s) {
+  return s->status != SOCK_STATE__IDLE &&
+         s->op.iosb.u.Status == AFDIO__STATUS_PENDING;
+}
+
 int afdio__sock_state_update(afdio__sock_state_t *s) {
   ULONG wanted = sock_state__wanted(s);
   int err;
   switch (s->status) {
   case SOCK_STATE__IDLE:
+    if (s->pred != NULL && sock_state__in_kernel(s->pred))
+      return AFDIO__SOCK_DEFERRED;
     return sock_state__submit(s, wanted);
   case SOCK_STATE__PENDING:
     /* A covering poll stays (AFD-NOTES 11). */
@@ -228,6 +242,27 @@ int afdio__sock_state_closed(const afdio__sock_state_t *s) {
     return 0;
   return AFDIO__NT_SUCCESS(s->op.iosb.u.Status) && s->info.NumberOfHandles >= 1 &&
          (s->info.Handles[0].Events & AFDIO__AFD_POLL_LOCAL_CLOSE) != 0;
+}
+
+void afdio__sock_state_link(afdio__sock_state_t *pred,
+                            afdio__sock_state_t *succ) {
+  pred->succ = succ;
+  succ->pred = pred;
+}
+
+afdio__sock_state_t *afdio__sock_state_unlink(afdio__sock_state_t *s) {
+  afdio__sock_state_t *succ = s->succ;
+  if (s->pred != NULL)
+    s->pred->succ = succ;
+  if (succ != NULL)
+    succ->pred = s->pred;
+  s->pred = NULL;
+  s->succ = NULL;
+  return succ;
+}
+
+afdio__sock_state_t *afdio__sock_state_pred(const afdio__sock_state_t *s) {
+  return s->pred;
 }
 
 uintptr_t afdio__sock_state_socket(const afdio__sock_state_t *s) {

@@ -17,8 +17,10 @@ typedef struct afdio__sock_state afdio__sock_state_t;
 /* What afdio__sock_state_update() did. */
 typedef enum afdio__sock_update {
   AFDIO__SOCK_IN_FLIGHT = 0, /* a poll is (still) in flight */
-  AFDIO__SOCK_GONE = 1       /* submission failed: no packet will come; the
+  AFDIO__SOCK_GONE = 1,      /* submission failed: no packet will come; the
                                 socket is closed, drop the state */
+  AFDIO__SOCK_DEFERRED = 2   /* not submitted: a predecessor's poll on the
+                                same socket is still in the kernel */
 } afdio__sock_update_t;
 
 /* A new state, not yet polling. Returns 0 and *out, or AFDIO_ENOMEM. */
@@ -39,8 +41,11 @@ int afdio__sock_state_rearm(afdio__sock_state_t *s, uint32_t events);
 
 /* Makes the poll in flight match the interest: submits one when idle,
  * cancels one that does not cover the interest (its completion resubmits),
- * leaves a covering one alone (AFD-NOTES 11). Returns afdio__sock_update_t
- * or AFDIO_E* (a failed cancel). */
+ * leaves a covering one alone (AFD-NOTES 11). An idle state whose
+ * predecessor's poll is still in the kernel is not submitted (DEFERRED):
+ * two polls on one socket can lose events (AFD-NOTES 8, wepoll#35); the
+ * caller updates it again once the predecessor's packet is dequeued.
+ * Returns afdio__sock_update_t or AFDIO_E* (a failed cancel). */
 int afdio__sock_state_update(afdio__sock_state_t *s);
 
 /* Takes the result of the poll from its dequeued packet. Returns 1 and *ev
@@ -60,6 +65,16 @@ int afdio__sock_state_busy(const afdio__sock_state_t *s);
 /* 1 when the poll in flight has visibly completed with LOCAL_CLOSE, that
  * is the socket was closed, though its packet is not dequeued yet. */
 int afdio__sock_state_closed(const afdio__sock_state_t *s);
+
+/* Predecessors: a deleted state whose packet is still to come (a zombie)
+ * and the newer state registered for the same socket value meanwhile.
+ * link makes succ the successor of pred (pred deleted, succ new). unlink
+ * takes s out of its chain (before freeing it) and returns its successor,
+ * which the caller updates, or NULL. */
+void afdio__sock_state_link(afdio__sock_state_t *pred,
+                            afdio__sock_state_t *succ);
+afdio__sock_state_t *afdio__sock_state_unlink(afdio__sock_state_t *s);
+afdio__sock_state_t *afdio__sock_state_pred(const afdio__sock_state_t *s);
 
 uintptr_t afdio__sock_state_socket(const afdio__sock_state_t *s);
 afdio__op_t *afdio__sock_state_op(afdio__sock_state_t *s);

@@ -20,6 +20,12 @@
  * follows; a register of its reused value before the next wait then still
  * sees AFDIO_EEXIST.
  *
+ * Never two polls on one socket (AFD-NOTES 8, wepoll#35): a deregistered
+ * state whose cancelled poll has not delivered its packet yet (a zombie)
+ * stays mapped; a register of the same value links the new state behind it
+ * and, while the zombie's poll is still in the kernel, holds the new poll
+ * back until the zombie's packet is dequeued (selector__free submits it).
+ *
  * A poll that completes inside NtDeviceIoControlFile (STATUS_SUCCESS, which
  * Wine 8 returns for a socket already ready) is still taken from its packet
  * (see sock_state__submit). Wine 8 puts that packet on the port only once
@@ -67,23 +73,47 @@ afdio__queue_node_t *afdio__selector_wakers(afdio_poller_t *p) {
 /* ------------------------------------------------------------------------ */
 /* State bookkeeping (under the lock)                                        */
 
-/* Takes a deleted state out of every container; frees it unless a packet
- * for it is still to come, in which case it waits in the graveyard. */
-static void selector__bury(afdio_poller_t *p, afdio__sock_state_t *s) {
+static int selector__update(afdio_poller_t *p, afdio__sock_state_t *s);
+
+/* Frees a state with no packet to come. While it was the newest state of
+ * its value the map goes back to its predecessor (a zombie still awaiting
+ * its packet), or forgets the value. A successor that waited for this
+ * state's poll to leave the kernel is submitted now, in the same locked
+ * section, so a register deferred behind a deregister takes effect as soon
+ * as the cancelled packet is dequeued, by whichever thread dequeues it. */
+static void selector__free(afdio_poller_t *p, afdio__sock_state_t *s) {
   uintptr_t sock = afdio__sock_state_socket(s);
-  if (afdio__sock_map_get(&p->map, sock) == s)
-    afdio__sock_map_remove(&p->map, sock);
-  /* A packet already in the stash stays there: processing it frees the
-   * state (it is "busy" until then). */
-  if (afdio__sock_state_busy(s)) {
-    afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
-  } else {
-    afdio__queue_remove(afdio__sock_state_node(s));
-    afdio__sock_state_free(s);
+  afdio__sock_state_t *pred = afdio__sock_state_pred(s);
+  afdio__sock_state_t *succ;
+  if (afdio__sock_map_get(&p->map, sock) == s) {
+    if (pred != NULL)
+      afdio__sock_map_set(&p->map, sock, pred);
+    else
+      afdio__sock_map_remove(&p->map, sock);
   }
+  succ = afdio__sock_state_unlink(s);
+  afdio__queue_remove(afdio__sock_state_node(s));
+  afdio__sock_state_free(s);
+  if (succ != NULL && !afdio__sock_state_deleted(succ) &&
+      !afdio__sock_state_busy(succ))
+    (void)selector__update(p, succ);
 }
 
-/* Runs the state's update and acts on its outcome. */
+/* A deleted state is freed unless a packet for it is still to come; then
+ * it waits in the graveyard as a zombie, and stays mapped while it is the
+ * newest state of its value, so that a register of the same value finds it
+ * and does not put a second poll on the socket (see selector__add). A
+ * packet already in the stash stays there: processing it frees the state
+ * (it is "busy" until then). */
+static void selector__bury(afdio_poller_t *p, afdio__sock_state_t *s) {
+  if (afdio__sock_state_busy(s))
+    afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
+  else
+    selector__free(p, s);
+}
+
+/* Runs the state's update and acts on its outcome. A deferred submission
+ * (AFDIO__SOCK_DEFERRED) is a success: selector__free submits it. */
 static int selector__update(afdio_poller_t *p, afdio__sock_state_t *s) {
   int rc = afdio__sock_state_update(s);
   if (rc == AFDIO__SOCK_GONE) {
@@ -255,6 +285,17 @@ static void selector__drain_all(afdio_poller_t *p) {
   }
 }
 
+/* Teardown: frees the graveyard's states that have no packet to come (a
+ * deferred successor, a state whose poll never went out). */
+static void selector__free_idle(afdio_poller_t *p) {
+  afdio__queue_node_t all, *n;
+  afdio__queue_init(&all);
+  while ((n = afdio__queue_pop_front(&p->graveyard)) != NULL)
+    afdio__queue_push_back(&all, n);
+  while ((n = afdio__queue_pop_front(&all)) != NULL)
+    selector__bury(p, afdio__sock_state_from_node(n));
+}
+
 int afdio_poller_delete(afdio_poller_t *p) {
   size_t i;
   int leaked;
@@ -265,18 +306,17 @@ int afdio_poller_delete(afdio_poller_t *p) {
     return 0;
   }
   EnterCriticalSection(&p->lock);
+  /* Every mapped state goes to the graveyard first (zombies are there
+   * already): freeing while iterating would reshuffle the map. */
   for (i = 0; i < afdio__sock_map_capacity(&p->map); i++) {
     afdio__sock_state_t *s = afdio__sock_map_at(&p->map, i);
     if (s == NULL)
       continue;
     afdio__sock_state_delete(s);
-    afdio__queue_remove(afdio__sock_state_node(s));
-    if (afdio__sock_state_busy(s))
-      afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
-    else
-      afdio__sock_state_free(s);
+    afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
   }
   afdio__sock_map_cleanup(&p->map);
+  selector__free_idle(p);
   selector__drain_all(p);
   leaked = !afdio__queue_empty(&p->graveyard) || p->probe_busy;
   LeaveCriticalSection(&p->lock);
@@ -312,8 +352,12 @@ static int selector__add(afdio_poller_t *p, afdio_socket_t sock, uintptr_t base,
   afdio__sock_state_t *old = afdio__sock_map_get(&p->map, sock);
   afdio__poll_group_t *group;
   int err;
-  if (old != NULL && !selector__drop_if_closed(p, old))
+  if (old != NULL && !afdio__sock_state_deleted(old) &&
+      !selector__drop_if_closed(p, old))
     return AFDIO_EEXIST;
+  /* What is left mapped is a zombie: a deleted state of this value whose
+   * packet is still to come. */
+  old = afdio__sock_map_get(&p->map, sock);
   err = afdio__poll_group_acquire(&p->groups, &group);
   if (err < 0)
     return err;
@@ -322,14 +366,18 @@ static int selector__add(afdio_poller_t *p, afdio_socket_t sock, uintptr_t base,
     afdio__poll_group_release(group);
     return err;
   }
-  err = afdio__sock_map_put(&p->map, sock, s);
-  if (err < 0) {
+  if (old != NULL) {
+    afdio__sock_state_link(old, s);
+    afdio__sock_map_set(&p->map, sock, s);
+  } else if ((err = afdio__sock_map_put(&p->map, sock, s)) < 0) {
     afdio__sock_state_free(s);
     return err;
   }
   afdio__sock_state_set(s, token, interest);
   /* The first poll goes out now: "takes effect at once", and a closed
-   * socket is then noticed from the start. */
+   * socket is then noticed from the start. Only while the zombie's poll is
+   * still in the kernel (cancelled, not completed yet) does it wait for
+   * that poll's packet, never two polls on one socket (AFD-NOTES 8). */
   return selector__update(p, s);
 }
 
@@ -358,6 +406,8 @@ int afdio_poller_register(afdio_poller_t *p, afdio_socket_t sock,
 static afdio__sock_state_t *selector__find(afdio_poller_t *p,
                                            afdio_socket_t sock) {
   afdio__sock_state_t *s = afdio__sock_map_get(&p->map, sock);
+  if (s != NULL && afdio__sock_state_deleted(s))
+    return NULL; /* a zombie */
   if (s != NULL && afdio__sock_state_closed(s)) {
     afdio__sock_state_delete(s);
     selector__bury(p, s);

@@ -74,6 +74,19 @@ int afdio__sock_map_put(afdio__sock_map_t *map, uintptr_t key, void *value) {
   return 0;
 }
 
+void afdio__sock_map_set(afdio__sock_map_t *map, uintptr_t key, void *value) {
+  size_t i;
+  if (map->slots == NULL)
+    return;
+  for (i = sock_map__hash(key) & map->mask; map->slots[i].value != NULL;
+       i = (i + 1) & map->mask) {
+    if (map->slots[i].key == key) {
+      map->slots[i].value = value;
+      return;
+    }
+  }
+}
+
 void afdio__sock_map_remove(afdio__sock_map_t *map, uintptr_t key) {
   size_t i, j, home;
   if (map->slots == NULL)

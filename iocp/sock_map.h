@@ -23,6 +23,8 @@ void afdio__sock_map_cleanup(afdio__sock_map_t *map);
 void *afdio__sock_map_get(const afdio__sock_map_t *map, uintptr_t key);
 /* Adds key (absent) -> value (not NULL). Returns 0 or AFDIO_ENOMEM. */
 int afdio__sock_map_put(afdio__sock_map_t *map, uintptr_t key, void *value);
+/* Replaces the value of a present key (no allocation). */
+void afdio__sock_map_set(afdio__sock_map_t *map, uintptr_t key, void *value);
 /* Removes key if present. */
 void afdio__sock_map_remove(afdio__sock_map_t *map, uintptr_t key);
 /* The value in slot i (NULL when empty), for i < capacity; for teardown. */
