@@ -260,3 +260,90 @@ Test(win_afd, a_value_reused_after_a_completed_poll_registers_again,
     cr_assert_eq(util_close(b), 0);
   }
 }
+
+/* ------------------------------------------------------------------------ */
+/* One poll per socket across deregister and register                       */
+
+/* A deregister cancels the poll, but its packet may come later (the cancel
+ * need not complete at once; under Wine 8 it never does before the issuing
+ * thread's next wait). A register of the same socket in between must not
+ * put a second poll on it (AFD-NOTES 8, wepoll#35): the new poll waits for
+ * the cancelled one's packet. Whatever the timing, only the registration of
+ * the moment may be reported. */
+Test(win_afd, deregister_and_register_in_a_tight_loop_report_only_the_last_token,
+     T) {
+  enum { ROUNDS = 1000 };
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  cr_assert_eq(afdio_poller_register(p, a, 0, AFDIO_READABLE | AFDIO_LEVEL), 0);
+  util_expect_no_events(p, 0);
+  afdio_event_t ev[8];
+  for (uint64_t i = 1; i <= ROUNDS; i++) {
+    cr_assert_eq(afdio_poller_deregister(p, a), 0, "round %llu",
+                 (unsigned long long)i);
+    int rc = afdio_poller_register(p, a, i, AFDIO_READABLE | AFDIO_LEVEL);
+    cr_assert_eq(rc, 0, "round %llu: register: %s", (unsigned long long)i,
+                 afdio_err_name(rc));
+    if (i % 100 == 0)
+      util_send_all(b, 1);
+    if (i % 50 != 0)
+      continue;
+    /* Now and then a wait: it may report the socket, only as token i. */
+    int n = afdio_poller_wait(p, ev, 8, 0);
+    cr_assert_geq(n, 0, "wait: %s", afdio_err_name(n));
+    for (int k = 0; k < n; k++)
+      cr_assert_eq(ev[k].token, i, "round %llu: stale token %llu reported",
+                   (unsigned long long)i, (unsigned long long)ev[k].token);
+  }
+  util_expect_event(p, ROUNDS, AFDIO_READABLE, 2000);
+  double deadline = util_now_ms() + 100;
+  while (util_now_ms() < deadline) {
+    int n = afdio_poller_wait(p, ev, 8, 20);
+    cr_assert_geq(n, 0, "wait: %s", afdio_err_name(n));
+    for (int k = 0; k < n; k++)
+      cr_assert_eq(ev[k].token, (uint64_t)ROUNDS, "stale token %llu reported",
+                   (unsigned long long)ev[k].token);
+  }
+}
+
+struct blocked_waiter {
+  afdio_poller_t *poller;
+  util_atomic_t saw_old, saw_new, errors;
+};
+
+static void blocked_waiter_run(void *arg) {
+  struct blocked_waiter *w = arg;
+  afdio_event_t ev[8];
+  double deadline = util_now_ms() + 3000;
+  while (util_atomic_load(&w->saw_new) == 0 && util_now_ms() < deadline) {
+    int n = afdio_poller_wait(w->poller, ev, 8, 3000);
+    if (n < 0)
+      util_atomic_add(&w->errors, 1);
+    for (int k = 0; k < n; k++)
+      util_atomic_add(ev[k].token == 2 ? &w->saw_new : &w->saw_old, 1);
+  }
+}
+
+/* The new registration's poll may be held back behind the cancelled one:
+ * the cancelled packet then wakes the blocked wait, which submits it, so
+ * the register still takes effect at once for a wait already blocked. */
+Test(win_afd, a_register_right_after_deregister_reaches_a_blocked_wait, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_READABLE), 0);
+  struct blocked_waiter w = {.poller = p};
+  util_thread_t *t = NULL;
+  cr_assert_eq(util_thread_start(&t, blocked_waiter_run, &w), 0);
+  util_sleep_ms(50); /* let the wait block first */
+  cr_assert_eq(afdio_poller_deregister(p, a), 0);
+  cr_assert_eq(afdio_poller_register(p, a, 2, AFDIO_READABLE), 0);
+  util_send_all(b, 1);
+  cr_assert_eq(util_thread_join(t), 0);
+  cr_assert_eq(util_atomic_load(&w.errors), 0L);
+  cr_assert_eq(util_atomic_load(&w.saw_new), 1L,
+               "the blocked wait saw the new registration %ld times",
+               util_atomic_load(&w.saw_new));
+  cr_assert_eq(util_atomic_load(&w.saw_old), 0L, "a stale token was reported");
+}
