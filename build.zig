@@ -77,6 +77,7 @@ const tests_common = [_][]const u8{
     "model",
     "regressions",
     "errors",
+    "torture",
 };
 const tests_windows_only = [_][]const u8{
     "win_afd",
@@ -348,6 +349,11 @@ pub fn build(b: *std.Build) void {
     const test_asan = b.step("test-asan", "Run the native tests under ASan+UBSan (built with gcc)");
     test_asan.dependOn(&addGccSanitizedSuite(b, filter, native_names.items).step);
 
+    // ThreadSanitizer: the threaded suites with the pthread shim runner,
+    // since Criterion itself cannot start under TSan.
+    const test_tsan = b.step("test-tsan", "Run the threaded native tests under ThreadSanitizer (shim runner)");
+    test_tsan.dependOn(&addSuiteRun(b, "native", filter, addTsanExes(b, native, optimize).items).step);
+
     const test_valgrind = b.step("test-valgrind", "Run the native tests under valgrind memcheck");
     test_valgrind.dependOn(&addSuiteRun(b, "native-valgrind", filter, native_exes.items).step);
 
@@ -413,6 +419,34 @@ fn addExample(b: *std.Build, name: []const u8, target: std.Build.ResolvedTarget,
     mod.linkLibrary(addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static }));
     linkPlatform(mod, t);
     return b.addExecutable(.{ .name = name, .root_module = mod });
+}
+
+/// The tests `zig build test-tsan` runs: the threaded suites.
+const tests_tsan = [_][]const u8{ "poller_threads", "torture", "model" };
+
+/// Builds tests_tsan natively with -fsanitize=thread, linked with the
+/// pthread shim runner (tests/shim/runner_posix.c) instead of Criterion.
+fn addTsanExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) std.ArrayList(*std.Build.Step.Compile) {
+    const t = target.result;
+    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static, .sanitize_thread = true, .installed = false });
+    var exes: std.ArrayList(*std.Build.Step.Compile) = .empty;
+    for (tests_tsan) |name| {
+        const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true, .sanitize_thread = true });
+        var files: std.ArrayList([]const u8) = .empty;
+        files.append(b.allocator, b.fmt("tests/{s}.c", .{name})) catch @panic("OOM");
+        files.appendSlice(b.allocator, &test_util_common) catch @panic("OOM");
+        files.appendSlice(b.allocator, &test_util_unix) catch @panic("OOM");
+        files.append(b.allocator, "tests/shim/runner_posix.c") catch @panic("OOM");
+        mod.addCSourceFiles(.{ .files = files.items, .flags = cFlags(b, t, &.{"-std=gnu11"}) });
+        mod.addIncludePath(b.path("tests/shim"));
+        mod.addIncludePath(b.path("include"));
+        mod.addIncludePath(b.path("tests"));
+        mod.addIncludePath(b.path("."));
+        mod.linkLibrary(lib);
+        mod.linkSystemLibrary("pthread", .{});
+        exes.append(b.allocator, b.addExecutable(.{ .name = b.fmt("{s}_tsan", .{name}), .root_module = mod })) catch @panic("OOM");
+    }
+    return exes;
 }
 
 /// Builds each native test file with gcc -fsanitize=address,undefined and
