@@ -81,6 +81,7 @@ const tests_common = [_][]const u8{
 };
 const tests_windows_only = [_][]const u8{
     "win_afd",
+    "win_handles",
 };
 const tests_unix_only = [_][]const u8{
     "unix_descriptors",
@@ -88,6 +89,7 @@ const tests_unix_only = [_][]const u8{
     "unix_cloexec",
     "unix_wakefd_pipe",
     "net_unix",
+    "unix_fds",
 };
 
 /// Helpers linked into every test executable.

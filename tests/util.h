@@ -110,6 +110,12 @@ int util_wait_readable(afdio_socket_t s, int timeout_ms);
 /* 1 when running under Wine (for tests that state a Wine deviation), else 0. */
 int util_is_wine(void);
 
+/* The number of open descriptors (Unix: /proc/self/fd or /dev/fd) or kernel
+ * handles (Windows: NtQuerySystemInformation(SystemExtendedHandleInformation)
+ * filtered by this process, as GetProcessHandleCount is a stub returning 0
+ * under Wine 8) of this process; -1 when it cannot be counted. */
+long util_handle_count(void);
+
 /* ------------------------------------------------------------------------ */
 /* Time, threads, atomics                                                    */
 

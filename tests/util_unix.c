@@ -6,6 +6,7 @@
 #include "unix/error.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -299,4 +300,18 @@ int util_thread_join(util_thread_t *thread) {
   int rc = pthread_join(thread->id, NULL);
   free(thread);
   return util__error(rc);
+}
+
+long util_handle_count(void) {
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL)
+    d = opendir("/dev/fd");
+  if (d == NULL)
+    return -1;
+  long n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    n += e->d_name[0] != '.';
+  closedir(d);
+  return n - 1; /* the directory's own descriptor */
 }

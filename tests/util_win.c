@@ -320,3 +320,53 @@ int util_thread_join(util_thread_t *thread) {
   free(thread);
   return rc == WAIT_OBJECT_0 ? 0 : AFDIO_EIO;
 }
+
+/* SYSTEM_HANDLE_TABLE_ENTRY_INFO_EX and SYSTEM_HANDLE_INFORMATION_EX, as in
+ * the Windows SDK; Windows and Wine both implement class 64. */
+typedef struct util__handle_entry {
+  PVOID object;
+  ULONG_PTR pid;
+  ULONG_PTR value;
+  ULONG access;
+  USHORT creator_backtrace;
+  USHORT type_index;
+  ULONG attributes;
+  ULONG reserved;
+} util__handle_entry_t;
+
+typedef struct util__handle_info {
+  ULONG_PTR count;
+  ULONG_PTR reserved;
+  util__handle_entry_t entries[1];
+} util__handle_info_t;
+
+typedef LONG(NTAPI *util__query_fn)(ULONG, PVOID, ULONG, PULONG);
+
+long util_handle_count(void) {
+  FARPROC proc = GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
+                                "NtQuerySystemInformation");
+  util__query_fn query;
+  ULONG size = 1 << 16;
+  if (proc == NULL)
+    return -1;
+  memcpy(&query, &proc, sizeof query);
+  for (int i = 0; i < 12; i++, size *= 2) {
+    util__handle_info_t *info = malloc(size);
+    ULONG need = 0;
+    if (info == NULL)
+      return -1;
+    LONG st = query(64 /* SystemExtendedHandleInformation */, info, size, &need);
+    if (st == 0) {
+      ULONG_PTR pid = GetCurrentProcessId();
+      long count = 0;
+      for (ULONG_PTR k = 0; k < info->count; k++)
+        count += info->entries[k].pid == pid;
+      free(info);
+      return count;
+    }
+    free(info);
+    if (st != (LONG)0xC0000004L) /* STATUS_INFO_LENGTH_MISMATCH */
+      return -1;
+  }
+  return -1;
+}

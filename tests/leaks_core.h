@@ -1,0 +1,66 @@
+/*
+ * The portable half of the leak tests (tests/unix_fds.c, tests/win_handles.c):
+ * cycles that make and drop afdio resources, measured before and after by
+ * the platform file's own counters (open descriptors or kernel handles, and
+ * heap allocations). Included by exactly one .c file per executable.
+ *
+ * A leak of one handle or one allocation per cycle shows as a difference
+ * of N after N cycles; the tests allow a small constant (lazy one-time
+ * set-up inside the system) and nothing that grows with N.
+ */
+#ifndef AFDIO_TESTS_LEAKS_CORE_H
+#define AFDIO_TESTS_LEAKS_CORE_H
+
+#include <criterion/criterion.h>
+
+#include <stdlib.h>
+
+#include "util.h"
+
+/* How many cycles: AFDIO_LEAK_CYCLES, or the given default (CI-sized). */
+static long leaks_cycles(long fallback) {
+  const char *v = getenv("AFDIO_LEAK_CYCLES");
+  long n = v != NULL ? strtol(v, NULL, 10) : 0;
+  return n > 0 ? n : fallback;
+}
+
+/* One socket: create, register (mode by i), then close it, registered
+ * (implicit deregistration) on odd i, deregistered first on even i. */
+static void leaks_socket_cycle(afdio_poller_t *p, long i) {
+  static const uint32_t modes[] = {AFDIO_EDGE, AFDIO_LEVEL, AFDIO_ONESHOT};
+  afdio_socket_t s;
+  int rc = util_tcp_socket(&s);
+  cr_assert_eq(rc, 0, "cycle %ld: util_tcp_socket: %s", i, afdio_err_name(rc));
+  rc = afdio_poller_register(p, s, (uint64_t)i,
+                             AFDIO_READABLE | AFDIO_WRITABLE | modes[i % 3]);
+  cr_assert_eq(rc, 0, "cycle %ld: register: %s", i, afdio_err_name(rc));
+  if (i % 2 == 0)
+    cr_assert_eq(afdio_poller_deregister(p, s), 0);
+  cr_assert_eq(util_close(s), 0);
+  /* Let the poller see the closes now and then, as a real loop would. */
+  if (i % 64 == 63) {
+    afdio_event_t ev[16];
+    cr_assert_geq(afdio_poller_wait(p, ev, 16, 0), 0);
+  }
+}
+
+/* One poller with polls in flight, a waker with a wake queued, and
+ * registered connected sockets, deleted while all of that is pending. */
+static void leaks_poller_cycle(afdio_socket_t *socks, int nsocks, long i) {
+  afdio_poller_t *p = NULL;
+  afdio_waker_t *w = NULL;
+  cr_assert_eq(afdio_poller_new(&p), 0, "cycle %ld", i);
+  cr_assert_eq(afdio_waker_new(p, 999, &w), 0);
+  for (int k = 0; k < nsocks; k++)
+    cr_assert_eq(afdio_poller_register(p, socks[k], (uint64_t)k,
+                                       AFDIO_READABLE | (k % 2 ? AFDIO_LEVEL : 0)),
+                 0);
+  cr_assert_eq(afdio_waker_wake(w), 0);
+  if (i % 2 == 0) {
+    afdio_event_t ev[8];
+    cr_assert_geq(afdio_poller_wait(p, ev, 8, 0), 0);
+  }
+  cr_assert_eq(afdio_poller_delete(p), 0);
+}
+
+#endif
