@@ -376,20 +376,7 @@ pub fn build(b: *std.Build) void {
     }
 
     // Examples and the demo.
-    const demo = b.step("demo", "Build the demo and run it natively and under Wine");
-    const examples_step = b.step("examples", "Build the examples for the host and for Windows");
-    const hello_native = addExample(b, "poll_hello", native, optimize);
-    const hello_windows = addExample(b, "poll_hello", windows, optimize);
-    examples_step.dependOn(&b.addInstallArtifact(hello_native, .{ .dest_dir = .{ .override = .{ .custom = "examples/native" } } }).step);
-    examples_step.dependOn(&b.addInstallArtifact(hello_windows, .{ .dest_dir = .{ .override = .{ .custom = "examples/windows" } } }).step);
-    const demo_run = b.addSystemCommand(&.{"bash"});
-    demo_run.addFileArg(b.path("examples/demo.sh"));
-    demo_run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
-    demo_run.addArtifactArg(hello_native);
-    demo_run.addArtifactArg(hello_windows);
-    demo_run.has_side_effects = true;
-    demo_run.setCwd(b.path("."));
-    demo.dependOn(&demo_run.step);
+    addExamples(b, native, windows, optimize);
     addBenchCancel(b, windows);
 
     // Benchmarks (bench/): built for the host and for Windows, run by bench/run.sh.
@@ -413,14 +400,69 @@ fn addBenchCancel(b: *std.Build, windows: std.Build.ResolvedTarget) void {
     b.step("bench-cancel", "Measure AFD cancel cost by group size (under Wine)").dependOn(&run.step);
 }
 
-fn addExample(b: *std.Build, name: []const u8, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) *std.Build.Step.Compile {
+// ---------------------------------------------------------------------------
+// Examples (examples/<name>.c), built for the host and for Windows, each
+// linked with the shared helpers and its platform's glue file (no #if in the
+// examples). `zig build examples` installs them; `zig build demo` runs
+// examples/demo.sh: the Windows servers under Wine, driven by the native
+// client, wrk and curl.
+
+const example_programs = [_][]const u8{ "poll_hello", "echo_server", "echo_client", "http_hello", "udp_echo" };
+const example_common = [_][]const u8{"examples/common.c"};
+const example_unix = [_][]const u8{"examples/signal_unix.c"};
+const example_windows = [_][]const u8{"examples/signal_win.c"};
+
+fn addExampleExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) [example_programs.len]*std.Build.Step.Compile {
     const t = target.result;
-    const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
-    mod.addCSourceFiles(.{ .files = &.{b.fmt("examples/{s}.c", .{name})}, .flags = cFlags(b, t, &.{}) });
-    mod.addIncludePath(b.path("include"));
-    mod.linkLibrary(addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static }));
-    linkPlatform(mod, t);
-    return b.addExecutable(.{ .name = name, .root_module = mod });
+    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
+    var exes: [example_programs.len]*std.Build.Step.Compile = undefined;
+    for (example_programs, 0..) |name, i| {
+        const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
+        mod.addCSourceFiles(.{ .files = &.{b.fmt("examples/{s}.c", .{name})}, .flags = cFlags(b, t, &.{}) });
+        if (std.mem.eql(u8, name, "http_hello"))
+            mod.addCSourceFiles(.{ .files = &.{"examples/http_parse.c"}, .flags = cFlags(b, t, &.{}) });
+        mod.addCSourceFiles(.{ .files = &example_common, .flags = cFlags(b, t, &.{}) });
+        mod.addCSourceFiles(.{ .files = if (t.os.tag == .windows) &example_windows else &example_unix, .flags = cFlags(b, t, &.{}) });
+        mod.addIncludePath(b.path("include"));
+        mod.linkLibrary(lib);
+        linkPlatform(mod, t);
+        exes[i] = b.addExecutable(.{ .name = name, .root_module = mod });
+    }
+    return exes;
+}
+
+fn exampleIndex(name: []const u8) usize {
+    for (example_programs, 0..) |n, i| {
+        if (std.mem.eql(u8, n, name)) return i;
+    }
+    unreachable;
+}
+
+fn addExamples(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) void {
+    const examples_step = b.step("examples", "Build the examples for the host and for Windows");
+    const native_exes = addExampleExes(b, native, optimize);
+    const windows_exes = addExampleExes(b, windows, optimize);
+    for (native_exes) |exe|
+        examples_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "examples/native" } } }).step);
+    for (windows_exes) |exe|
+        examples_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "examples/windows" } } }).step);
+
+    // The demo measures, so it is always optimized (as the benchmarks are).
+    const opt: std.builtin.OptimizeMode = if (optimize == .Debug) .ReleaseFast else optimize;
+    const demo_native = if (opt == optimize) native_exes else addExampleExes(b, native, opt);
+    const demo_windows = if (opt == optimize) windows_exes else addExampleExes(b, windows, opt);
+    const demo = b.step("demo", "Run the Windows echo and HTTP servers under Wine against the native client, wrk and curl");
+    const run = b.addSystemCommand(&.{"bash"});
+    run.addFileArg(b.path("examples/demo.sh"));
+    run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
+    run.addArtifactArg(demo_native[exampleIndex("echo_client")]);
+    run.addArtifactArg(demo_windows[exampleIndex("echo_server")]);
+    run.addArtifactArg(demo_windows[exampleIndex("http_hello")]);
+    run.addArtifactArg(demo_native[exampleIndex("udp_echo")]);
+    run.addArtifactArg(demo_windows[exampleIndex("udp_echo")]);
+    run.has_side_effects = true;
+    run.setCwd(b.path("."));
+    demo.dependOn(&run.step);
 }
 
 /// The tests `zig build test-tsan` runs: the threaded suites.

@@ -1,13 +1,140 @@
 #!/usr/bin/env bash
-# make demo: run the hello example natively and, the same source built for
-# Windows, under Wine.
-# Usage: examples/demo.sh <cache-dir> <native-exe> <windows-exe>
-set -eu
-cache=$1 native=$2 windows=$3
+# make demo: the Windows build of afdio, under Wine, serving the native Linux
+# build of afdio, wrk and curl, all over 127.0.0.1.
+#   1. echo_server.exe (AFD backend, under Wine) <- echo_client (epoll,
+#      native): 100 connections x 1,000 messages, every byte checked.
+#   2. http_hello.exe (under Wine) <- curl (one request, body checked) and
+#      wrk (~3 s of keep-alive load).
+#   3. udp_echo.exe server (under Wine) <- udp_echo client (native), first
+#      from a socket that vanishes (the ICMP reset case), then 1,000
+#      datagrams checked.
+# Exits non-zero if anything was lost or wrong. Everything started here is
+# stopped here; the wine server ends by itself (persist timeout).
+# Usage: examples/demo.sh <cache-dir> <echo_client> <echo_server.exe>
+#                         <http_hello.exe> <udp_echo> <udp_echo.exe>
+set -u
+cache=$1 echo_client=$2 echo_server=$3 http_hello=$4 udp_native=$5 udp_windows=$6
 here=$(cd "$(dirname "$0")" && pwd)
-echo "== native ($(uname -s))"
-"$native"
-echo "== Windows build under Wine"
+CONNS=${DEMO_CONNS:-100} MESSAGES=${DEMO_MESSAGES:-1000} PIPELINE=${DEMO_PIPELINE:-16}
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 . "$here/../tests/wine-env.sh" "$cache"
-wine "$windows"
-echo "== demo: both runs succeeded"
+for tool in wrk curl; do
+  command -v $tool >/dev/null || { echo "demo: $tool is missing (make setup installs it)" >&2; exit 1; }
+done
+
+failures=0
+fail() { echo "demo: FAILED: $*" >&2; failures=$((failures + 1)); }
+elapsed() { echo "$(( $(date +%s%N) / 1000000 - $1 ))"; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# Starts a Windows server under Wine on port 0 and sets $port from the
+# "listening on 127.0.0.1:PORT" line it prints. $1: output name, then argv.
+start_server() {
+  local name=$1; shift
+  wine "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  pids+=($!)
+  server_pid=$!
+  for _ in $(seq 200); do
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/$name.out")
+    [ -n "$port" ] && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  fail "$name did not start"; cat "$work/$name.err" >&2
+  return 1
+}
+
+# Waits up to $2 seconds for a server to exit; its status in $status.
+wait_server() {
+  local pid=$1 i
+  for i in $(seq $(($2 * 10))); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null; status=$?
+}
+
+echo "== afdio demo: Windows servers under $(wine --version), native Linux clients, 127.0.0.1"
+
+# 1. TCP echo.
+t0=$(now_ms)
+echo_ok=0
+if start_server echo_server "$echo_server" 127.0.0.1:0 --quit-after "$CONNS" --duration 120; then
+  echo "-- echo: echo_server.exe (afd, Wine) on port $port <- echo_client (epoll, native)"
+  "$echo_client" -c "$CONNS" -m "$MESSAGES" -p "$PIPELINE" --timeout 60 "127.0.0.1:$port" \
+    >"$work/echo_client.out" 2>"$work/echo_client.err"
+  client_status=$?
+  sed -n '2,$p' "$work/echo_client.out" | sed 's/^/   /'
+  wait_server "$server_pid" 10
+  sed -n 's/^echo_server: \([0-9]* connections.*\)/   server:      \1/p' "$work/echo_server.out"
+  if [ $client_status -ne 0 ]; then fail "echo_client exit $client_status"; sed 's/^/   /' "$work/echo_client.err" >&2
+  elif [ $status -ne 0 ]; then fail "echo_server exit $status"; sed 's/^/   /' "$work/echo_server.err" >&2
+  else echo_ok=1; fi
+fi
+echo "   took $(elapsed "$t0") ms"
+
+# 2. HTTP: one curl request checked, then wrk.
+t0=$(now_ms)
+http_ok=0
+if start_server http_hello "$http_hello" 127.0.0.1:0 --duration 60; then
+  echo "-- http: http_hello.exe (afd, Wine) on port $port <- curl, wrk"
+  body=$(curl -s --max-time 5 "http://127.0.0.1:$port/")
+  code404=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope")
+  if [ "$body" = "Hello, world!" ] && [ "$code404" = 404 ]; then
+    echo "   curl:        GET / -> \"$body\", GET /nope -> $code404"
+  else
+    fail "curl: GET / gave '$body', GET /nope gave $code404"
+  fi
+  wrk -t 2 -c 50 -d 3s --latency "http://127.0.0.1:$port/" >"$work/wrk.out" 2>&1
+  wrk_status=$?
+  reqs=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$work/wrk.out")
+  lat=$(awk '/^    Latency / {print $2 " avg, " $4 " max"}' "$work/wrk.out")
+  pct=$(awk '/^ +(50|90|99)%/ {printf "%sp%s %s", sep, substr($1, 1, length($1) - 1), $2; sep=", "}' "$work/wrk.out")
+  errs=$(grep -E 'Socket errors|Non-2xx' "$work/wrk.out")
+  echo "   wrk:         $reqs requests in 3 s, $rps requests/s, 50 connections"
+  echo "   wrk latency: $lat; $pct"
+  if [ $wrk_status -ne 0 ] || [ -z "$reqs" ] || [ "$reqs" = 0 ] || [ -n "$errs" ]; then
+    fail "wrk: ${errs:-exit $wrk_status}"; sed 's/^/   /' "$work/wrk.out" >&2
+  else http_ok=1; fi
+  kill "$server_pid" 2>/dev/null
+  wait_server "$server_pid" 5
+fi
+echo "   took $(elapsed "$t0") ms"
+
+# 3. UDP echo, with a client that vanished first.
+t0=$(now_ms)
+udp_ok=0
+if start_server udp_echo "$udp_windows" server 127.0.0.1:0 --duration 60; then
+  echo "-- udp: udp_echo.exe server (afd, Wine) on port $port <- udp_echo client (epoll, native)"
+  if "$udp_native" client -n 1000 --vanish 5 "127.0.0.1:$port" >"$work/udp.out" 2>&1; then
+    udp_ok=1
+  else
+    fail "udp_echo client"
+  fi
+  sed 's/^/   /' "$work/udp.out"
+  kill "$server_pid" 2>/dev/null
+  wait_server "$server_pid" 5
+fi
+echo "   took $(elapsed "$t0") ms"
+
+echo "== summary"
+printf '   %-28s %s\n' "TCP echo (Windows server)" "$([ $echo_ok = 1 ] && echo "ok: every byte verified" || echo FAILED)"
+printf '   %-28s %s\n' "HTTP keep-alive (wrk, curl)" "$([ $http_ok = 1 ] && echo "ok: no errors, ${rps:-?} requests/s" || echo FAILED)"
+printf '   %-28s %s\n' "UDP echo after ICMP reset" "$([ $udp_ok = 1 ] && echo "ok: every datagram back" || echo FAILED)"
+if [ $failures -ne 0 ]; then
+  echo "== demo: $failures FAILED" >&2
+  exit 1
+fi
+echo "== demo: ok"

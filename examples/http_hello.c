@@ -1,0 +1,308 @@
+/* http_hello: a minimal HTTP/1.1 server with keep-alive, on one poller.
+ *
+ *   http_hello [--duration SECONDS] [--max-conns N] ADDR
+ *
+ * GET / (or HEAD /) answers "Hello, world!"; any other path 404, another
+ * method 405, a malformed request 400 and a request head over 8 KiB 431
+ * (those three close the connection). Requests may arrive in pieces or
+ * several at once (pipelining): each connection keeps an input buffer, and
+ * answers every complete request in it, in order. Responses wait in an
+ * output buffer until the socket takes them. "Connection: close" (or
+ * HTTP/1.0 without keep-alive) closes after the answer: the server shuts
+ * down its sending side and reads until the client closes, so the client
+ * never gets a reset in place of the last answer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "afdio.h"
+#include "example.h"
+#include "http_parse.h"
+
+static const char *prog = "http_hello";
+
+enum { TOKEN_LISTENER = 0, TOKEN_WAKER = 1, TOKEN_FIRST_CONN = 2 };
+enum { CONN_KEEP = 0, CONN_DONE = 1 };
+
+/* Room a response needs in the output buffer before the next request is
+ * answered; larger than any response made here. */
+#define RESPONSE_MAX 512
+
+typedef struct conn {
+  afdio_stream_t *stream;
+  size_t in_len;          /* request bytes not yet answered */
+  size_t out_head, out_tail;
+  int closing;            /* answer what is queued, then close */
+  int draining;           /* sending side shut: read until the client closes */
+  int peer_done;          /* the client sent its last byte */
+  char in[HTTP_HEAD_MAX];
+  char out[16 * 1024];
+} conn_t;
+
+typedef struct server {
+  afdio_poller_t *poller;
+  afdio_listener_t *listener;
+  conn_t **slots;
+  size_t max_conns;
+  unsigned long accepted, requests;
+} server_t;
+
+static int usage(void) {
+  fprintf(stderr,
+          "usage: %s [--duration SECONDS] [--max-conns N] ADDR\n"
+          "  ADDR         address to listen on, e.g. 127.0.0.1:8080 (port 0: "
+          "any free port, printed)\n"
+          "  --duration   stop after this many seconds (default: run until "
+          "Ctrl-C)\n"
+          "  --max-conns  connections open at once (default 1024)\n",
+          prog);
+  return 2;
+}
+
+/* Appends one response. RFC 9110 wants a Date from a server with a clock. */
+static void conn_respond(conn_t *c, const http_request_t *req, int status,
+                         const char *reason, const char *body) {
+  char date[64];
+  time_t now = time(NULL);
+  struct tm *tm = gmtime(&now);
+  size_t room = sizeof c->out - c->out_tail;
+  int n;
+  if (tm == NULL || strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT",
+                             tm) == 0)
+    date[0] = '\0';
+  n = snprintf(c->out + c->out_tail, room,
+               "HTTP/1.1 %d %s\r\n"
+               "Date: %s\r\n"
+               "Content-Type: text/plain\r\n"
+               "Content-Length: %zu\r\n"
+               "%s"
+               "Connection: %s\r\n"
+               "\r\n"
+               "%s",
+               status, reason, date, strlen(body),
+               status == 405 ? "Allow: GET, HEAD\r\n" : "",
+               c->closing ? "close" : "keep-alive",
+               req != NULL && req->head_only ? "" : body);
+  if (n > 0 && (size_t)n < room)
+    c->out_tail += (size_t)n;
+}
+
+/* Answers the complete requests at the start of the input buffer while
+ * the output buffer has room. */
+static void conn_answer(server_t *srv, conn_t *c) {
+  while (!c->closing && sizeof c->out - c->out_tail >= RESPONSE_MAX) {
+    http_request_t req;
+    int used = http_parse_request(c->in, c->in_len, &req);
+    if (used == 0)
+      break; /* incomplete: wait for more bytes */
+    srv->requests++;
+    if (used < 0) {
+      c->closing = 1;
+      conn_respond(c, NULL, 400, "Bad Request", "bad request\n");
+      break;
+    }
+    c->closing = !req.keep_alive;
+    if (!req.get_or_head) {
+      c->closing = 1; /* its body, if any, was not read */
+      conn_respond(c, &req, 405, "Method Not Allowed", "method not allowed\n");
+    } else if (req.path_len == 1 && req.path[0] == '/') {
+      conn_respond(c, &req, 200, "OK", "Hello, world!\n");
+    } else {
+      conn_respond(c, &req, 404, "Not Found", "not found\n");
+    }
+    memmove(c->in, c->in + used, c->in_len - (size_t)used);
+    c->in_len -= (size_t)used;
+  }
+  if (!c->closing && c->in_len == sizeof c->in) {
+    c->closing = 1; /* a full buffer and still no complete head */
+    conn_respond(c, NULL, 431, "Request Header Fields Too Large",
+                 "request head too large\n");
+  }
+}
+
+/* Writes the queued output. 1: all written; 0: would block (re-armed); or an
+ * error. */
+static int conn_flush(conn_t *c) {
+  while (c->out_head < c->out_tail) {
+    ptrdiff_t n = afdio_stream_write(c->stream, c->out + c->out_head,
+                                     c->out_tail - c->out_head);
+    if (n == AFDIO_EAGAIN)
+      return 0;
+    if (n < 0)
+      return (int)n;
+    c->out_head += (size_t)n;
+  }
+  c->out_head = c->out_tail = 0;
+  return 1;
+}
+
+/* Reads and drops bytes until the client closes (after we shut down). */
+static int conn_drain(conn_t *c) {
+  char sink[4096];
+  for (;;) {
+    ptrdiff_t n = afdio_stream_read(c->stream, sink, sizeof sink);
+    if (n == AFDIO_EAGAIN)
+      return CONN_KEEP;
+    if (n <= 0)
+      return CONN_DONE; /* closed, or reset: either way, finished */
+  }
+}
+
+/* Edge mode: each return follows an AFDIO_EAGAIN, on the write side when
+ * output is pending, else on the read side. */
+static int conn_pump(server_t *srv, conn_t *c) {
+  for (;;) {
+    int r = conn_flush(c);
+    if (r <= 0)
+      return r == 0 ? CONN_KEEP : r;
+    if (c->draining)
+      return conn_drain(c);
+    if (c->closing) {
+      c->draining = 1;
+      afdio_stream_shutdown(c->stream, AFDIO_SHUT_WR);
+      continue;
+    }
+    conn_answer(srv, c);
+    if (c->out_tail > 0)
+      continue; /* send the answers before reading more */
+    if (c->peer_done)
+      return CONN_DONE; /* everything answered; a partial request is dropped */
+    ptrdiff_t n = afdio_stream_read(c->stream, c->in + c->in_len,
+                                    sizeof c->in - c->in_len);
+    if (n == AFDIO_EAGAIN)
+      return CONN_KEEP;
+    if (n < 0)
+      return (int)n;
+    if (n == 0)
+      c->peer_done = 1;
+    c->in_len += (size_t)n;
+  }
+}
+
+static void conn_close(server_t *srv, size_t slot) {
+  afdio_stream_close(srv->slots[slot]->stream);
+  free(srv->slots[slot]);
+  srv->slots[slot] = NULL;
+}
+
+static void server_accept(server_t *srv) {
+  for (;;) {
+    afdio_stream_t *stream;
+    size_t slot = 0;
+    int r = afdio_listener_accept(srv->listener, &stream, NULL);
+    if (r == AFDIO_EAGAIN)
+      return;
+    if (r == AFDIO_ECONNABORTED)
+      continue;
+    if (r < 0) {
+      example_fail(prog, "accept", r);
+      return;
+    }
+    while (slot < srv->max_conns && srv->slots[slot] != NULL)
+      slot++;
+    if (slot == srv->max_conns ||
+        (srv->slots[slot] = calloc(1, sizeof(conn_t))) == NULL) {
+      afdio_stream_close(stream); /* full */
+      continue;
+    }
+    srv->slots[slot]->stream = stream;
+    afdio_stream_setopt(stream, AFDIO_OPT_NODELAY, 1);
+    r = afdio_stream_register(stream, srv->poller, TOKEN_FIRST_CONN + slot,
+                              AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_EDGE);
+    if (r < 0) {
+      example_fail(prog, "register", r);
+      conn_close(srv, slot);
+      continue;
+    }
+    srv->accepted++;
+  }
+}
+
+static int server_run(server_t *srv, double deadline) {
+  afdio_event_t events[256];
+  for (;;) {
+    int n = afdio_poller_wait(srv->poller, events, 256,
+                              example_timeout_ms(deadline));
+    if (n < 0)
+      return example_fail(prog, "wait", n);
+    for (int i = 0; i < n; i++) {
+      size_t slot = (size_t)(events[i].token - TOKEN_FIRST_CONN);
+      if (events[i].token == TOKEN_WAKER) {
+        printf("%s: stopping (signal)\n", prog);
+        return 0;
+      }
+      if (events[i].token == TOKEN_LISTENER)
+        server_accept(srv);
+      else if (slot < srv->max_conns && srv->slots[slot] != NULL &&
+               conn_pump(srv, srv->slots[slot]) != CONN_KEEP)
+        conn_close(srv, slot); /* finished or broken: both just close */
+    }
+    if (deadline != 0 && example_now() >= deadline) {
+      printf("%s: stopping (--duration)\n", prog);
+      return 0;
+    }
+  }
+}
+
+static int server_open(server_t *srv, const afdio_addr_t *addr) {
+  afdio_addr_t bound;
+  afdio_waker_t *waker;
+  int r;
+  if ((r = afdio_poller_new(&srv->poller)) < 0)
+    return example_fail(prog, "poller", r);
+  if ((r = afdio_waker_new(srv->poller, TOKEN_WAKER, &waker)) < 0 ||
+      (r = example_stop_on_signals(waker)) < 0)
+    return example_fail(prog, "waker", r);
+  if ((r = afdio_listener_bind(&srv->listener, addr, 0, 0)) < 0)
+    return example_fail(prog, "bind", r);
+  if ((r = afdio_listener_register(srv->listener, srv->poller, TOKEN_LISTENER,
+                                   AFDIO_READABLE | AFDIO_EDGE)) < 0)
+    return example_fail(prog, "register listener", r);
+  if ((r = afdio_listener_local_addr(srv->listener, &bound)) < 0)
+    return example_fail(prog, "local address", r);
+  example_print_listening(prog, &bound);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  server_t srv;
+  afdio_addr_t addr;
+  unsigned long duration = 0, max_conns = 1024;
+  const char *addr_text = NULL;
+  int rc = 0;
+
+  memset(&srv, 0, sizeof srv);
+  for (int i = 1; i < argc && rc == 0; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--duration") == 0 && ++i)
+      rc = example_parse_count(prog, a, v, 1, 86400, &duration);
+    else if (strcmp(a, "--max-conns") == 0 && ++i)
+      rc = example_parse_count(prog, a, v, 1, 1000000, &max_conns);
+    else if (a[0] != '-' && addr_text == NULL)
+      rc = example_parse_addr(prog, addr_text = a, &addr);
+    else
+      rc = AFDIO_EINVAL;
+  }
+  if (rc < 0 || addr_text == NULL)
+    return usage();
+
+  srv.max_conns = max_conns;
+  if ((srv.slots = calloc(max_conns, sizeof *srv.slots)) == NULL)
+    return example_fail(prog, "slots", AFDIO_ENOMEM);
+  rc = server_open(&srv, &addr);
+  if (rc == 0)
+    rc = server_run(&srv, duration ? example_now() + (double)duration : 0);
+  printf("%s: %lu connections, %lu requests\n", prog, srv.accepted,
+         srv.requests);
+  for (size_t i = 0; i < srv.max_conns; i++)
+    if (srv.slots[i] != NULL)
+      conn_close(&srv, i);
+  free(srv.slots);
+  if (srv.listener != NULL)
+    afdio_listener_close(srv.listener);
+  if (srv.poller != NULL)
+    afdio_poller_delete(srv.poller);
+  return rc;
+}
