@@ -5,7 +5,7 @@
 ZIG_VERSION := 0.15.2
 PYTHON      ?= python3
 ZIG         := $(PYTHON) -m ziglang
-APT_PACKAGES := wine libcriterion-dev bc pkg-config gcc valgrind libuv1-dev libevent-dev gnuplot-nox
+APT_PACKAGES := wine libcriterion-dev bc pkg-config gcc valgrind libuv1-dev libevent-dev gnuplot-nox wrk curl
 ZIGFLAGS    ?=
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
