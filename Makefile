@@ -67,5 +67,38 @@ examples: setup
 bench: setup
 	$(ZIG) build bench $(ZIGFLAGS)
 
+# Reliability (not part of make test). The threaded suites under
+# ThreadSanitizer, with the pthread shim runner (Criterion cannot run there).
+check-tsan: setup
+	$(ZIG) build test-tsan $(ZIGFLAGS)
+
+# A long run of the model test (1,000,000 ops over fixed seeds), the leak
+# cycles (100,000 each) and the thread torture (20 s), on both halves.
+SOAK_OPS ?= 1000000
+soak: setup
+	@rc=0; for f in 'model/soak' 'unix_fds/*' 'win_handles/*' 'torture/*'; do \
+	  echo "== soak: $$f"; \
+	  AFDIO_MODEL_SOAK=$(SOAK_OPS) AFDIO_LEAK_CYCLES=100000 AFDIO_TORTURE_MS=20000 \
+	    $(ZIG) build test -Dtest-filter="$$f" $(ZIGFLAGS) || rc=1; \
+	done; exit $$rc
+
+# libFuzzer (clang-14) on the address parser and on operation sequences,
+# FUZZ_SECONDS per target; new inputs are merged into tests/fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+fuzz: setup
+	@missing=""; for p in $(FUZZ_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "fuzz: installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+	bash tests/fuzz/run.sh fuzz .zig-cache/fuzz $(FUZZ_SECONDS)
+	bash tests/fuzz/run.sh replay .zig-cache/fuzz-replay
+
+.PHONY: check-tsan soak fuzz
+
 clean:
 	rm -rf .zig-cache zig-out

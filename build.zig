@@ -356,6 +356,13 @@ pub fn build(b: *std.Build) void {
     const test_tsan = b.step("test-tsan", "Run the threaded native tests under ThreadSanitizer (shim runner)");
     test_tsan.dependOn(&addSuiteRun(b, "native", filter, addTsanExes(b, native, optimize).items).step);
 
+    // The fuzz corpus replayed without the fuzzer (ASan+UBSan, gcc).
+    const fuzz_replay = b.addSystemCommand(&.{ "bash", "tests/fuzz/run.sh", "replay" });
+    fuzz_replay.addArg(b.cache_root.join(b.allocator, &.{"fuzz-replay"}) catch @panic("OOM"));
+    fuzz_replay.has_side_effects = true;
+    fuzz_replay.setCwd(b.path("."));
+    b.step("test-fuzz-replay", "Replay the fuzz corpus (tests/fuzz/corpus) natively, without the fuzzer").dependOn(&fuzz_replay.step);
+
     const test_valgrind = b.step("test-valgrind", "Run the native tests under valgrind memcheck");
     test_valgrind.dependOn(&addSuiteRun(b, "native-valgrind", filter, native_exes.items).step);
 

@@ -619,7 +619,8 @@ static void model_print_trace(const model_t *m, FILE *out) {
 /* Re-runs shorter prefixes of a failing seed to find the shortest one that
  * still fails (binary search: a failure needs its prefix). Returns that
  * length (the failing op count), printing its trace into out. */
-static long model_shrink(uint64_t seed, long failed_at, int nslots, FILE *out) {
+__attribute__((unused)) static long model_shrink(uint64_t seed, long failed_at,
+                                             int nslots, FILE *out) {
   static model_t m;
   long lo = 1, hi = failed_at + 1;
   for (int tries = 0; lo < hi && tries < 20; tries++) {
