@@ -94,7 +94,69 @@ static void libuv__close(bench_pp_t *pp, void *state) {
   libuv__free(state);
 }
 
+static void libuv__noop(uv_poll_t *h, int status, int events) {
+  (void)h;
+  (void)status;
+  (void)events;
+}
+
+/* regmod: init, start, start again with another mask (libuv's modify),
+ * stop, close. A closed handle is released only by a loop iteration, so
+ * every cycle runs one (UV_RUN_NOWAIT) even without with_wait. */
+static int libuv__churn_regmod(afdio_socket_t sock, int with_wait,
+                               double stop_at, uint64_t *cycles) {
+  uv_loop_t loop;
+  uv_poll_t h;
+  uint64_t n = 0;
+  int rc = uv_loop_init(&loop);
+  while (rc == 0 && bench_now() < stop_at) {
+    for (int i = 0; rc == 0 && i < 64; i++, n++) {
+      rc = uv_poll_init_socket(&loop, &h, sock);
+      if (rc == 0)
+        rc = uv_poll_start(&h, UV_READABLE, libuv__noop);
+      if (rc == 0 && with_wait)
+        uv_run(&loop, UV_RUN_NOWAIT);
+      if (rc == 0)
+        rc = uv_poll_start(&h, UV_READABLE | UV_PRIORITIZED, libuv__noop);
+      if (rc == 0 && with_wait)
+        uv_run(&loop, UV_RUN_NOWAIT);
+      uv_poll_stop(&h);
+      uv_close((uv_handle_t *)&h, NULL);
+      uv_run(&loop, UV_RUN_NOWAIT);
+    }
+  }
+  uv_loop_close(&loop);
+  *cycles = n;
+  return rc < 0 ? libuv__error(rc) : 0;
+}
+
+static int libuv__churn_create(double stop_at, uint64_t *cycles) {
+  uv_loop_t loop;
+  uv_poll_t h;
+  uint64_t n = 0;
+  int rc = uv_loop_init(&loop);
+  while (rc == 0 && bench_now() < stop_at) {
+    afdio_socket_t s;
+    if ((rc = bench_tcp_socket(&s)) < 0)
+      break;
+    rc = uv_poll_init_socket(&loop, &h, s);
+    if (rc == 0) {
+      rc = uv_poll_start(&h, UV_READABLE, libuv__noop);
+      uv_run(&loop, UV_RUN_NOWAIT);
+      uv_close((uv_handle_t *)&h, NULL);
+      uv_run(&loop, UV_RUN_NOWAIT);
+    }
+    bench_close(s);
+    n++;
+  }
+  uv_loop_close(&loop);
+  *cycles = n;
+  return rc == 0 ? 0 : rc < 0 && rc > -1000 ? libuv__error(rc) : rc;
+}
+
 const bench_backend_t bench_libuv = {
+    .churn_regmod = libuv__churn_regmod,
+    .churn_create = libuv__churn_create,
     .name = "libuv",
     .open = libuv__open,
     .run = libuv__run,
