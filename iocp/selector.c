@@ -15,10 +15,13 @@
  * value still mapped first drains the port without blocking (the packets
  * are kept for later waits) and then looks at the old state's IOSB; if its
  * poll completed with LOCAL_CLOSE, the old state is dropped and the new
- * socket registers. The one gap left: a socket closed while its poll is
- * being cancelled for an interest change is noticed only by the poll that
- * follows; a register of its reused value before the next wait then still
- * sees AFDIO_EEXIST.
+ * socket registers. The gap left: a socket whose poll has completed (its
+ * packet not processed yet, or being cancelled for an interest change) has
+ * no LOCAL_CLOSE poll in flight; closed and its value reused before the
+ * next wait, the new socket cannot be told from the old one by value (a
+ * resubmitted poll succeeds on the new socket), so its register sees
+ * AFDIO_EEXIST. Deregistering before closing avoids it, as afdio's net
+ * close functions do (tests/win_afd.c, the disabled reuse test).
  *
  * Never two polls on one socket (AFD-NOTES 8, wepoll#35): a deregistered
  * state whose cancelled poll has not delivered its packet yet (a zombie)
