@@ -245,8 +245,15 @@ Test(win_afd, an_interest_change_covered_by_the_pending_poll_keeps_it, T) {
  * flight until a wait dequeues that packet and resubmits. If the socket is
  * closed and its value reused and registered inside that gap, the backend
  * cannot tell the new socket from a second registration of the old one and
- * answers AFDIO_EEXIST. One wait between the close and the new register
- * (any timeout) closes the gap. */
+ * answers AFDIO_EEXIST. Nothing cheap can tell them apart: a poll
+ * resubmitted on the old value (or on its base handle, the same value for
+ * the system's providers) succeeds on the new socket, a closed handle has
+ * no identity left to compare, and holding a duplicate of the handle would
+ * keep the old socket open. The same gap lets a level registration's
+ * already-completed poll report the old token once after such a close
+ * (tests/regressions.c). The rule: deregister before closing; afdio's net
+ * close functions always do. One wait between the close and the new
+ * register (any timeout) also closes the gap. */
 Test(win_afd, a_value_reused_after_a_completed_poll_registers_again,
      .timeout = 15, .fini = util_fini, .disabled = true) {
   afdio_poller_t *p = util_poller();
@@ -346,4 +353,38 @@ Test(win_afd, a_register_right_after_deregister_reaches_a_blocked_wait, T) {
                "the blocked wait saw the new registration %ld times",
                util_atomic_load(&w.saw_new));
   cr_assert_eq(util_atomic_load(&w.saw_old), 0L, "a stale token was reported");
+}
+
+struct register_job {
+  afdio_poller_t *poller;
+  afdio_socket_t sock;
+  int rc;
+};
+
+static void register_job_run(void *arg) {
+  struct register_job *job = arg;
+  job->rc = afdio_poller_register(job->poller, job->sock, 7, AFDIO_READABLE);
+}
+
+/* Under Wine 8 a poll's result (IOSB and output buffer) is copied into the
+ * caller's memory by the thread that submitted the poll, in a system APC
+ * at its next wait (dlls/ntdll/unix/socket.c async_poll_proc). A poll
+ * submitted by a thread that has exited since must still report; Windows
+ * writes the result in the kernel, whatever became of the thread. */
+Test(win_afd, a_socket_registered_by_a_thread_that_exited_still_reports, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  struct register_job job = {.poller = p, .sock = a, .rc = -1};
+  util_thread_t *t = NULL;
+  cr_assert_eq(util_thread_start(&t, register_job_run, &job), 0);
+  cr_assert_eq(util_thread_join(t), 0);
+  cr_assert_eq(job.rc, 0, "register: %s", afdio_err_name(job.rc));
+  util_send_all(b, 1);
+  util_expect_event(p, 7, AFDIO_READABLE, 2000);
+  /* Still registered, and still reporting after a rearm. */
+  cr_assert_geq(util_drain(a, NULL), 1L);
+  cr_assert_eq(afdio_poller_rearm(p, a, AFDIO_READABLE), 0);
+  util_send_all(b, 1);
+  util_expect_event(p, 7, AFDIO_READABLE, 2000);
 }
