@@ -72,6 +72,7 @@ typedef struct bench_opts {
   int full;             /* --full: longer runs */
   const char *backend;  /* one backend's name, or NULL for all */
   size_t only;          /* --only X: that configuration alone, 0 for all */
+  int slices;           /* --slices N: interleaved slices per backend */
 } bench_opts_t;
 
 /* Parses --full, --seconds S, --backend NAME, --only X (one configuration:
@@ -138,10 +139,11 @@ extern const bench_backend_t bench_afdio_level;
 /* True when backend b is selected by the options. */
 int bench_selected(const bench_opts_t *o, const bench_backend_t *b);
 
-/* Runs one ping-pong configuration (pp ready, pairs connected) with backend
- * b and prints its line. bench names the program; extra is printed after
- * the standard fields. Returns 0 or AFDIO_E*. */
-int bench_pp_measure(const char *bench, const bench_backend_t *b,
-                     bench_pp_t *pp, size_t idle, const bench_opts_t *o);
+/* Runs one ping-pong configuration (pp ready, pairs connected) with every
+ * selected backend, in o->slices interleaved slices each (a slice: open,
+ * warm up, measure, close), and prints one line per backend. bench names
+ * the program. Returns 0 or the last AFDIO_E* seen. */
+int bench_pp_measure_all(const char *bench, bench_pp_t *pp, size_t idle,
+                         const bench_opts_t *o);
 
 #endif

@@ -44,9 +44,7 @@ int main(int argc, char **argv) {
     if (o.only != 0 && o.only != idle[i] + 1)
       continue;
     pp.count = 2 + idle[i];
-    for (size_t j = 0; bench_backends[j] != NULL; j++)
-      if (bench_selected(&o, bench_backends[j]))
-        bench_pp_measure("idle_scale", bench_backends[j], &pp, idle[i], &o);
+    bench_pp_measure_all("idle_scale", &pp, idle[i], &o);
   }
   t0 = bench_now();
   for (size_t i = 0; i < 2 + IDLE_MAX; i++)

@@ -27,9 +27,8 @@ static int pingpong_one(size_t pairs, const bench_opts_t *o) {
   }
   pp.pairs = pairs;
   pp.count = 2 * pairs;
-  for (size_t i = 0; rc == 0 && bench_backends[i] != NULL; i++)
-    if (bench_selected(o, bench_backends[i]))
-      bench_pp_measure("pingpong", bench_backends[i], &pp, 0, o);
+  if (rc == 0)
+    bench_pp_measure_all("pingpong", &pp, 0, o);
   if (rc < 0)
     fprintf(stderr, "pingpong: %zu pairs: %s\n", pairs, afdio_strerror(rc));
   for (size_t i = 0; rc == 0 && i < 2 * pairs; i++)

@@ -82,79 +82,134 @@ int bench_selected(const bench_opts_t *o, const bench_backend_t *b) {
          strcmp(o->backend, b->name) == 0;
 }
 
-/* Runs one backend over pp: open, warm up, measure, close. */
-int bench_pp_measure(const char *bench, const bench_backend_t *b,
-                     bench_pp_t *pp, size_t idle, const bench_opts_t *o) {
-  const char *plat = bench_platform_name();
-  if (b->max_sockets != 0 && pp->count > b->max_sockets) {
-    printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu "
-           "rt_per_s=n/a reason=limit_%zu_sockets\n",
-           bench, plat, b->name, pp->pairs, idle, b->max_sockets);
-    fflush(stdout);
-    return 0;
+/* What one backend accumulated over its slices. */
+typedef struct pp__sum {
+  uint64_t rt, waits, events;
+  long long allocs, allocs_open;
+  double took, open_s, close_s;
+  int rc;
+} pp__sum_t;
+
+static void pp__print_error(const char *bench, const bench_backend_t *b,
+                            const bench_pp_t *pp, size_t idle, int rc) {
+  printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu "
+         "rt_per_s=n/a error=%s\n",
+         bench, bench_platform_name(), b->name, pp->pairs, idle,
+         afdio_err_name(rc));
+  fflush(stdout);
+}
+
+/* Measures until end; a very slow configuration (WSAPoll over 10,000
+ * sockets under Wine) gets up to three times longer to make enough round
+ * trips to be a figure. */
+static int pp__measure(const bench_backend_t *b, bench_pp_t *pp, void *state,
+                       double seconds) {
+  double start = bench_now();
+  double end = start + seconds, limit = start + 3 * seconds;
+  uint64_t rt0 = pp->round_trips;
+  for (;;) {
+    int rc = b->run(pp, state, end);
+    double now = bench_now();
+    if (rc < 0 || pp->round_trips - rt0 >= PP__MIN_ROUND_TRIPS || now >= limit)
+      return rc;
+    end = now + seconds / 5 < limit ? now + seconds / 5 : limit;
   }
+}
+
+/* One slice of one backend: open, warm up, measure, close, added to sum. */
+static void pp__slice(const bench_backend_t *b, bench_pp_t *pp,
+                      const bench_opts_t *o, int slices, pp__sum_t *sum) {
   void *state = NULL;
-  long long a_open = bench_allocs();
-  double t0 = bench_now();
+  long long a = bench_allocs();
+  double t = bench_now();
   int rc = b->open(pp, &state);
-  double t_open = bench_now() - t0;
-  a_open = bench_allocs() - a_open;
+  sum->open_s += bench_now() - t;
+  sum->allocs_open += bench_allocs() - a;
   if (rc < 0) {
-    printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu "
-           "rt_per_s=n/a error=%s\n",
-           bench, plat, b->name, pp->pairs, idle, afdio_err_name(rc));
-    fflush(stdout);
-    return rc;
+    sum->rc = rc;
+    return;
   }
   pp->round_trips = pp->waits = pp->events = 0;
   rc = bench_pp_start(pp);
   if (rc == 0)
-    rc = b->run(pp, state, bench_now() + o->warmup);
+    rc = b->run(pp, state, bench_now() + o->warmup / slices);
   uint64_t rt0 = pp->round_trips, w0 = pp->waits, e0 = pp->events;
-  long long a0 = bench_allocs();
-  double start = bench_now();
-  double end = start + o->seconds, limit = start + 3 * o->seconds;
-  /* A very slow configuration (WSAPoll over 10,000 sockets under Wine) gets
-   * up to three times longer to make enough round trips to be a figure. */
-  while (rc == 0) {
-    rc = b->run(pp, state, end);
-    double now = bench_now();
-    if (pp->round_trips - rt0 >= PP__MIN_ROUND_TRIPS || now >= limit)
-      break;
-    end = now + o->seconds / 5 < limit ? now + o->seconds / 5 : limit;
-  }
-  double took = bench_now() - start;
-  long long a1 = bench_allocs();
-  uint64_t rt = pp->round_trips - rt0, w = pp->waits - w0;
-  uint64_t ev = pp->events - e0;
-  t0 = bench_now();
+  a = bench_allocs();
+  t = bench_now();
+  if (rc == 0)
+    rc = pp__measure(b, pp, state, o->seconds / slices);
+  sum->took += bench_now() - t;
+  sum->allocs += bench_allocs() - a;
+  sum->rt += pp->round_trips - rt0;
+  sum->waits += pp->waits - w0;
+  sum->events += pp->events - e0;
+  t = bench_now();
   b->close(pp, state);
-  double t_close = bench_now() - t0;
+  sum->close_s += bench_now() - t;
   pp__drain(pp);
-  if (rc < 0) {
-    printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu "
-           "rt_per_s=n/a error=%s\n",
-           bench, plat, b->name, pp->pairs, idle, afdio_err_name(rc));
-    fflush(stdout);
-    return rc;
-  }
+  sum->rc = rc;
+}
+
+static void pp__print(const char *bench, const bench_backend_t *b,
+                      const bench_pp_t *pp, size_t idle, int slices,
+                      const pp__sum_t *s) {
   /* allocs_open shows the counter does see the backend's allocations (a
    * poller and its registrations); allocs_per_wait is the steady state. */
   char allocs[32] = "n/a", opened[32] = "n/a";
-  if (bench_allocs_ok && w > 0)
-    snprintf(allocs, sizeof allocs, "%.3f", (double)(a1 - a0) / (double)w);
+  if (bench_allocs_ok && s->waits > 0)
+    snprintf(allocs, sizeof allocs, "%.3f",
+             (double)s->allocs / (double)s->waits);
   if (bench_allocs_ok)
-    snprintf(opened, sizeof opened, "%lld", a_open);
+    snprintf(opened, sizeof opened, "%lld", s->allocs_open / slices);
   printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu seconds=%.2f "
-         "round_trips=%llu rt_per_s=%.0f waits=%llu events_per_wait=%.2f "
-         "allocs_per_wait=%s allocs_open=%s register_ms=%.1f "
-         "teardown_ms=%.1f\n",
-         bench, plat, b->name, pp->pairs, idle, took,
-         (unsigned long long)rt, (double)rt / took, (unsigned long long)w,
-         w ? (double)ev / (double)w : 0.0, allocs, opened, t_open * 1e3,
-         t_close * 1e3);
+         "slices=%d round_trips=%llu rt_per_s=%.0f waits=%llu "
+         "events_per_wait=%.2f allocs_per_wait=%s allocs_open=%s "
+         "register_ms=%.1f teardown_ms=%.1f\n",
+         bench, bench_platform_name(), b->name, pp->pairs, idle, s->took,
+         slices, (unsigned long long)s->rt, (double)s->rt / s->took,
+         (unsigned long long)s->waits,
+         s->waits ? (double)s->events / (double)s->waits : 0.0, allocs,
+         opened, s->open_s * 1e3 / slices, s->close_s * 1e3 / slices);
   fflush(stdout);
-  return 0;
+}
+
+#define PP__MAX_BACKENDS 16
+
+/* Every selected backend over pp, in interleaved slices: the machine's load
+ * drifts, and slices spread that drift over all backends alike. */
+int bench_pp_measure_all(const char *bench, bench_pp_t *pp, size_t idle,
+                         const bench_opts_t *o) {
+  const bench_backend_t *list[PP__MAX_BACKENDS];
+  pp__sum_t sums[PP__MAX_BACKENDS];
+  size_t n = 0;
+  for (size_t i = 0; bench_backends[i] != NULL && n < PP__MAX_BACKENDS; i++) {
+    const bench_backend_t *b = bench_backends[i];
+    if (!bench_selected(o, b))
+      continue;
+    if (b->max_sockets != 0 && pp->count > b->max_sockets) {
+      printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu "
+             "rt_per_s=n/a reason=limit_%zu_sockets\n",
+             bench, bench_platform_name(), b->name, pp->pairs, idle,
+             b->max_sockets);
+      continue;
+    }
+    list[n++] = b;
+  }
+  memset(sums, 0, sizeof sums);
+  for (int slice = 0; slice < o->slices; slice++)
+    for (size_t i = 0; i < n; i++)
+      if (sums[i].rc == 0)
+        pp__slice(list[i], pp, o, o->slices, &sums[i]);
+  int rc = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (sums[i].rc < 0) {
+      pp__print_error(bench, list[i], pp, idle, sums[i].rc);
+      rc = sums[i].rc;
+    } else {
+      pp__print(bench, list[i], pp, idle, o->slices, &sums[i]);
+    }
+  }
+  return rc;
 }
 
 int bench_allocs_ok = 1;
@@ -175,6 +230,7 @@ static void pp__check_allocs(void) {
 static void pp__usage(const char *prog) {
   fprintf(stderr,
           "usage: %s [--full] [--seconds S] [--backend NAME|all] [--only X]\n"
+          "       [--slices N]\n"
           "  BENCH_FULL=1 in the environment is the same as --full.\n"
           "  backends of this build:",
           prog);
@@ -195,6 +251,8 @@ void bench_parse_args(bench_opts_t *o, int argc, char **argv, double short_s,
       o->full = 1;
     else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
       seconds = atof(argv[++i]);
+    else if (strcmp(argv[i], "--slices") == 0 && i + 1 < argc)
+      o->slices = atoi(argv[++i]);
     else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
       o->only = (size_t)atol(argv[++i]);
     else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
@@ -203,6 +261,11 @@ void bench_parse_args(bench_opts_t *o, int argc, char **argv, double short_s,
       pp__usage(argv[0]);
   }
   o->seconds = seconds > 0 ? seconds : o->full ? full_s : short_s;
+  /* Natively a registration costs microseconds, so each backend's time is
+   * cut into interleaved slices; under Wine registering 10,000 sockets
+   * takes seconds, so one slice. */
+  if (o->slices <= 0)
+    o->slices = strcmp(bench_platform_name(), "linux") == 0 ? 5 : 1;
   o->warmup = o->seconds / 5;
   if (o->backend != NULL && strcmp(o->backend, "all") != 0) {
     size_t i = 0;
