@@ -212,8 +212,11 @@ int afdio__sock_state_feed(afdio__sock_state_t *s, afdio_event_t *ev) {
   events &= s->interest | SOCK_STATE__EVENT_ONLY;
   if (events == 0)
     return 0;
+  /* Edge: what was reported stays quiet until rearmed, whichever AFD bit
+   * brought it: WRITABLE reported through ABORT must not come again
+   * through SEND (both map to it). */
   if (s->mode == AFDIO_EDGE)
-    s->masked |= afd;
+    s->masked |= afd | sock_state__afd_bits(events);
   else if (s->mode == AFDIO_ONESHOT)
     s->disarmed = 1;
   ev->token = s->token;
