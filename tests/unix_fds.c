@@ -46,7 +46,7 @@ Test(unix_fds, create_register_close_cycles_leak_no_descriptor_or_memory, T) {
               "%lld bytes", n, fds, fds_after, heap, heap_after);
   cr_expect_eq(fds_after, fds, "descriptors leaked over %ld cycles", n);
   if (!heap_works())
-    cr_log_warn("heap statistics do not move here (sanitizer?): heap not checked");
+    cr_log_info("heap statistics do not move here (sanitizer?): heap not checked");
   else
     cr_expect_lt(heap_after - heap, 4096,
                  "the heap grew by %lld bytes over %ld cycles",
