@@ -84,7 +84,7 @@ int bench_selected(const bench_opts_t *o, const bench_backend_t *b) {
 
 /* What one backend accumulated over its slices. */
 typedef struct pp__sum {
-  uint64_t rt, waits, events;
+  uint64_t rt, rt_total, waits, events;
   long long allocs, allocs_open;
   double took, open_s, close_s;
   int rc;
@@ -143,6 +143,7 @@ static void pp__slice(const bench_backend_t *b, bench_pp_t *pp,
   sum->rt += pp->round_trips - rt0;
   sum->waits += pp->waits - w0;
   sum->events += pp->events - e0;
+  sum->rt_total += pp->round_trips;
   t = bench_now();
   b->close(pp, state);
   sum->close_s += bench_now() - t;
@@ -164,12 +165,13 @@ static void pp__print(const char *bench, const bench_backend_t *b,
   printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu seconds=%.2f "
          "slices=%d round_trips=%llu rt_per_s=%.0f waits=%llu "
          "events_per_wait=%.2f allocs_per_wait=%s allocs_open=%s "
-         "register_ms=%.1f teardown_ms=%.1f\n",
+         "register_ms=%.1f teardown_ms=%.1f rt_total=%llu\n",
          bench, bench_platform_name(), b->name, pp->pairs, idle, s->took,
          slices, (unsigned long long)s->rt, (double)s->rt / s->took,
          (unsigned long long)s->waits,
          s->waits ? (double)s->events / (double)s->waits : 0.0, allocs,
-         opened, s->open_s * 1e3 / slices, s->close_s * 1e3 / slices);
+         opened, s->open_s * 1e3 / slices, s->close_s * 1e3 / slices,
+         (unsigned long long)s->rt_total);
   fflush(stdout);
 }
 
