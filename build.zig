@@ -583,9 +583,12 @@ fn addBench(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Build.
     run.addFileArg(b.path("bench/run.sh"));
     run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
     // The native half needs glibc (the malloc interposer) and Linux (epoll).
+    // Baseline CPU, as distributed binaries are, and so valgrind (no AVX-512)
+    // can run them: bench/callgrind.sh counts instructions per round trip.
     if (native.result.os.tag == .linux and native.result.abi.isGnu()) {
+        const host = b.resolveTargetQuery(.{ .cpu_model = .baseline });
         run.addArg("--native");
-        for (addBenchExes(b, native, opt).items) |exe| {
+        for (addBenchExes(b, host, opt).items) |exe| {
             build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/native" } } }).step);
             run.addArtifactArg(exe);
         }
