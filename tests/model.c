@@ -7,8 +7,7 @@
  * AFDIO_MODEL_OPS (ops per seed, default 3000), AFDIO_MODEL_SLOTS (TCP
  * pairs at most, default 48), AFDIO_MODEL_SOAK (the soak test's total op
  * count; unset: the soak test skips), AFDIO_MODEL_TIDY_CLOSE=1 (always
- * deregister before closing, to look past the close-while-registered bug
- * while it is open). */
+ * deregister before closing; always so on Windows, as README asks there). */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
