@@ -118,7 +118,7 @@ def plot(chart, png):
         "set terminal pngcairo size 1400,%d font ',10'" % (450 * ((len(panels) + 1) // 2)),
         f"set output '{png}'",
         "set multiplot layout %d,2" % ((len(panels) + 1) // 2),
-        "set logscale y", "set grid ytics", "set key outside right",
+        "set termoption noenhanced", "set logscale y", "set grid ytics", "set key outside right",
         "set ylabel 'round trips/s'", "set style data linespoints",
     ]
     for i, (bench, plat) in enumerate(panels):
