@@ -219,6 +219,11 @@ AFDIO_API int afdio_poller_deregister(afdio_poller_t *poller,
  * events (AFDIO_READABLE, AFDIO_WRITABLE, AFDIO_PRIORITY), so their next
  * readiness is reported. afdio's own I/O functions call this themselves. On
  * level and oneshot registrations it succeeds and does nothing.
+ * On epoll and kqueue edge mode needs no re-arming, so this call makes no
+ * system call: it only checks afdio's own table. A descriptor closed while
+ * registered (without afdio_poller_deregister()) stays in that table until
+ * its number is registered again or deregistered, so rearm on a reused
+ * number returns 0 and does nothing; registering it still works.
  * Errors: AFDIO_EINVAL (poller NULL, invalid socket, empty or unknown bits);
  * AFDIO_ENOENT (not registered). Thread safety: as register. */
 AFDIO_API int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
