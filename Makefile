@@ -28,7 +28,7 @@ setup:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
 	@command -v wine >/dev/null || { echo "setup: wine is missing after install" >&2; exit 1; }
-	@echo "setup: zig $$($(ZIG) version), $$(wine --version), criterion $$(dpkg-query -W -f='$${Version}' libcriterion-dev)"
+	@echo "setup: zig $$($(ZIG) version), $$(wine --version 2>/dev/null), criterion $$(dpkg-query -W -f='$${Version}' libcriterion-dev)"
 
 build: setup
 	$(ZIG) build $(ZIGFLAGS)
