@@ -103,6 +103,10 @@ const test_util_unix = [_][]const u8{
     "tests/util_unix.c",
 };
 
+/// The Criterion-compatible runner for binaries that cannot use Criterion.
+const shim_runner_windows = [_][]const u8{ "tests/shim/runner_core.c", "tests/shim/runner_win.c" };
+const shim_runner_posix = [_][]const u8{ "tests/shim/runner_core.c", "tests/shim/runner_posix.c" };
+
 /// `zig build cross` targets.
 const cross_targets = [_][]const u8{
     "x86_64-windows-gnu",
@@ -276,7 +280,7 @@ fn addTestExes(b: *std.Build, h: TestHalf, names: []const []const u8) std.ArrayL
         var files: std.ArrayList([]const u8) = .empty;
         files.append(b.allocator, b.fmt("tests/{s}.c", .{name})) catch @panic("OOM");
         files.appendSlice(b.allocator, utils.items) catch @panic("OOM");
-        if (windows) files.append(b.allocator, "tests/shim/runner.c") catch @panic("OOM");
+        if (windows) files.appendSlice(b.allocator, &shim_runner_windows) catch @panic("OOM");
         // Tests may use GNU extensions (typeof in the shim's assertions).
         mod.addCSourceFiles(.{ .files = files.items, .flags = cFlags(b, t, &.{"-std=gnu11"}) });
         if (windows) mod.addIncludePath(b.path("tests/shim"));
@@ -491,7 +495,7 @@ fn addTsanExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.bu
         files.append(b.allocator, b.fmt("tests/{s}.c", .{name})) catch @panic("OOM");
         files.appendSlice(b.allocator, &test_util_common) catch @panic("OOM");
         files.appendSlice(b.allocator, &test_util_unix) catch @panic("OOM");
-        files.append(b.allocator, "tests/shim/runner_posix.c") catch @panic("OOM");
+        files.appendSlice(b.allocator, &shim_runner_posix) catch @panic("OOM");
         mod.addCSourceFiles(.{ .files = files.items, .flags = cFlags(b, t, &.{"-std=gnu11"}) });
         mod.addIncludePath(b.path("tests/shim"));
         mod.addIncludePath(b.path("include"));

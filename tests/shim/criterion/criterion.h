@@ -3,7 +3,7 @@
  * built (Windows, run under Wine). It supports the subset afdio's tests use:
  * Test(suite, name, .init, .fini, .timeout, .disabled, .description),
  * cr_assert* / cr_expect* (failures print both operands and file:line),
- * cr_skip_test, cr_log_*. The runner (runner.c) gives each test its own
+ * cr_skip_test, cr_log_*. The runner (runner_core.c) gives each test its own
  * thread and a timeout (default 30 s), runs one test with
  * --filter suite/name (glob), and ends with "N passed, N failed".
  */
