@@ -78,7 +78,7 @@ SOAK_OPS ?= 1000000
 soak: setup
 	@rc=0; for f in 'model/soak' 'unix_fds/*' 'win_handles/*' 'torture/*'; do \
 	  echo "== soak: $$f"; \
-	  AFDIO_MODEL_SOAK=$(SOAK_OPS) AFDIO_LEAK_CYCLES=100000 AFDIO_TORTURE_MS=20000 \
+	  AFDIO_MODEL_SOAK=$(SOAK_OPS) AFDIO_LEAK_CYCLES=100000 AFDIO_TORTURE_MS=20000 AFDIO_SUITE_TIMEOUT=7200 \
 	    $(ZIG) build test -Dtest-filter="$$f" $(ZIGFLAGS) || rc=1; \
 	done; exit $$rc
 

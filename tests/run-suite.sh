@@ -3,6 +3,8 @@
 # closing "<half>: N passed, N failed" line; exits non-zero if any test
 # failed or any binary ended without its summary (a crash).
 # Usage: tests/run-suite.sh native|windows <cache-dir> <filter or ""> exe...
+# Each binary gets AFDIO_SUITE_TIMEOUT seconds (default 600) as a last
+# backstop behind the per-test timeouts; make soak raises it.
 set -u
 half=$1 cache=$2 filter=$3
 shift 3
@@ -35,7 +37,7 @@ for exe in "$@"; do
   name=$(basename "$exe" .exe)
   log="$logdir/$name.log"
   start=$(date +%s.%N)
-  timeout -k 5 600 "${runner[@]}" "$exe" "${args[@]}" >"$log" 2>&1
+  timeout -k 5 "${AFDIO_SUITE_TIMEOUT:-600}" "${runner[@]}" "$exe" "${args[@]}" >"$log" 2>&1
   rc=$?
   secs=$(echo "$(date +%s.%N) - $start" | bc)
   clean=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
