@@ -9,6 +9,9 @@
  *   same on every platform. Nothing is reported through errno or
  *   GetLastError().
  * - NULL pointers where an object is required give AFDIO_EINVAL.
+ * - Arguments are checked before any state: when several errors apply, a
+ *   bad argument (AFDIO_EINVAL) wins over AFDIO_EEXIST, AFDIO_ENOENT,
+ *   AFDIO_EBADF or AFDIO_ENOSYS.
  * - "Thread safety" says which calls may run concurrently on one object.
  *
  * This header includes no platform header. The one platform difference it

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 
 #include "afd/afd.h"
+#include "core/interest.h"
 #include "afd/base_socket.h"
 #include "afd/poll_group.h"
 #include "afd/sock_state.h"
@@ -338,17 +339,6 @@ int afdio_poller_delete(afdio_poller_t *p) {
 /* ------------------------------------------------------------------------ */
 /* Registration                                                              */
 
-#define SELECTOR__INTEREST (AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_PRIORITY)
-
-static int selector__check_interest(uint32_t interest) {
-  if ((interest & SELECTOR__INTEREST) == 0 ||
-      (interest & ~(SELECTOR__INTEREST | AFDIO_LEVEL | AFDIO_ONESHOT)) != 0 ||
-      (interest & (AFDIO_LEVEL | AFDIO_ONESHOT)) ==
-          (AFDIO_LEVEL | AFDIO_ONESHOT))
-    return AFDIO_EINVAL;
-  return 0;
-}
-
 static int selector__add(afdio_poller_t *p, afdio_socket_t sock, uintptr_t base,
                          uint64_t token, uint32_t interest) {
   afdio__sock_state_t *s;
@@ -390,7 +380,7 @@ int afdio_poller_register(afdio_poller_t *p, afdio_socket_t sock,
   int err;
   if (p == NULL || sock == AFDIO_INVALID_SOCKET)
     return AFDIO_EINVAL;
-  err = selector__check_interest(interest);
+  err = afdio__interest_check(interest);
   if (err < 0)
     return err;
   /* Outside the lock: these are system calls (server round trips under
@@ -425,7 +415,7 @@ int afdio_poller_reregister(afdio_poller_t *p, afdio_socket_t sock,
   int err;
   if (p == NULL || sock == AFDIO_INVALID_SOCKET)
     return AFDIO_EINVAL;
-  err = selector__check_interest(interest);
+  err = afdio__interest_check(interest);
   if (err < 0)
     return err;
   EnterCriticalSection(&p->lock);
@@ -460,8 +450,7 @@ int afdio_poller_rearm(afdio_poller_t *p, afdio_socket_t sock,
                        uint32_t events) {
   afdio__sock_state_t *s;
   int err = 0;
-  if (p == NULL || sock == AFDIO_INVALID_SOCKET || events == 0 ||
-      (events & ~SELECTOR__INTEREST) != 0)
+  if (p == NULL || sock == AFDIO_INVALID_SOCKET || afdio__rearm_check(events))
     return AFDIO_EINVAL;
   EnterCriticalSection(&p->lock);
   s = selector__find(p, sock);

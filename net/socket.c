@@ -1,6 +1,7 @@
 /* The part every net object shares: the socket's life (open, bind, close)
  * and its poller registration, including the edge re-arm after "would
  * block" that makes edge mode work on Windows (mio's do_io). */
+#include "core/interest.h"
 #include "net/net.h"
 
 #include <string.h>
@@ -52,7 +53,8 @@ int afdio__net_close(struct afdio__net *n) {
 
 int afdio__net_register(struct afdio__net *n, afdio_poller_t *poller,
                         uint64_t token, uint32_t interest) {
-  if (poller == NULL)
+  /* Arguments before state, as afdio_poller_register() checks them. */
+  if (poller == NULL || afdio__interest_check(interest) != 0)
     return AFDIO_EINVAL;
   if (n->poller != NULL)
     return AFDIO_EEXIST;

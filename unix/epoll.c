@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "afdio.h"
+#include "core/interest.h"
 #include "unix/deadline.h"
 #include "unix/error.h"
 #include "unix/fdtable.h"
@@ -114,7 +115,7 @@ static int epoll__check(afdio_poller_t *poller, afdio_socket_t socket,
                         uint32_t interest) {
   if (poller == NULL || socket < 0)
     return AFDIO_EINVAL;
-  return afdio__fdtable_check_interest(interest);
+  return afdio__interest_check(interest);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -242,7 +243,7 @@ int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
                        uint32_t events) {
   if (poller == NULL || socket < 0)
     return AFDIO_EINVAL;
-  int err = afdio__fdtable_check_rearm(events);
+  int err = afdio__rearm_check(events);
   if (err != 0)
     return err;
   pthread_mutex_lock(&poller->lock);

@@ -18,23 +18,6 @@ struct afdio__fdtable {
   size_t size;
 };
 
-int afdio__fdtable_check_interest(uint32_t interest) {
-  const uint32_t modes = interest & AFDIO__FDTABLE_MODES;
-  if ((interest & ~(AFDIO__FDTABLE_EVENTS | AFDIO__FDTABLE_MODES)) != 0)
-    return AFDIO_EINVAL;
-  if ((interest & AFDIO__FDTABLE_EVENTS) == 0)
-    return AFDIO_EINVAL;
-  if (modes == AFDIO__FDTABLE_MODES) /* both LEVEL and ONESHOT */
-    return AFDIO_EINVAL;
-  return 0;
-}
-
-int afdio__fdtable_check_rearm(uint32_t events) {
-  if (events == 0 || (events & ~AFDIO__FDTABLE_EVENTS) != 0)
-    return AFDIO_EINVAL;
-  return 0;
-}
-
 int afdio__fdtable_new(afdio__fdtable_t **out) {
   *out = calloc(1, sizeof **out);
   return *out == NULL ? AFDIO_ENOMEM : 0;

@@ -14,18 +14,6 @@
 
 typedef struct afdio__fdtable afdio__fdtable_t;
 
-/* The interest bits and modes one registration may carry. */
-#define AFDIO__FDTABLE_EVENTS 0x07u /* READABLE | WRITABLE | PRIORITY */
-#define AFDIO__FDTABLE_MODES 0x0300u /* LEVEL | ONESHOT */
-
-/* 0 when interest is a valid afdio_poller_register() interest: a non-empty
- * set of READABLE/WRITABLE/PRIORITY and at most one mode. AFDIO_EINVAL
- * otherwise. */
-int afdio__fdtable_check_interest(uint32_t interest);
-
-/* 0 when events is a valid afdio_poller_rearm() set, else AFDIO_EINVAL. */
-int afdio__fdtable_check_rearm(uint32_t events);
-
 /* A new, empty table in *out. Errors: AFDIO_ENOMEM. */
 int afdio__fdtable_new(afdio__fdtable_t **out);
 void afdio__fdtable_delete(afdio__fdtable_t *table);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "afdio.h"
+#include "core/interest.h"
 #include "unix/deadline.h"
 #include "unix/error.h"
 #include "unix/fdtable.h"
@@ -118,7 +119,7 @@ static int kqueue__check(afdio_poller_t *poller, afdio_socket_t socket,
                          uint32_t interest) {
   if (poller == NULL || socket < 0)
     return AFDIO_EINVAL;
-  int err = afdio__fdtable_check_interest(interest);
+  int err = afdio__interest_check(interest);
   if (err != 0)
     return err;
   struct stat st;
@@ -362,7 +363,7 @@ int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
                        uint32_t events) {
   if (poller == NULL || socket < 0)
     return AFDIO_EINVAL;
-  int err = afdio__fdtable_check_rearm(events);
+  int err = afdio__rearm_check(events);
   if (err != 0)
     return err;
   pthread_mutex_lock(&poller->lock);
