@@ -433,7 +433,8 @@ typedef enum afdio_option {
   AFDIO_OPT_SNDBUF = 5,
   AFDIO_OPT_RCVBUF = 6,
   /* Every IPv6 object, read only (it is fixed at bind, see
-   * AFDIO_DUAL_STACK): 1 IPv6 only, 0 dual stack. */
+   * AFDIO_DUAL_STACK): 1 IPv6 only, 0 dual stack. Setting it gives
+   * AFDIO_EINVAL (AFDIO_ENOTSUP on an IPv4 object, as reading does). */
   AFDIO_OPT_V6ONLY = 7,
   /* Datagrams, IP: may send to broadcast addresses (1) or not (0). */
   AFDIO_OPT_BROADCAST = 8,
@@ -659,7 +660,8 @@ AFDIO_API ptrdiff_t afdio_datagram_send_to(afdio_datagram_t *dgram,
 
 /* Receives one datagram: returns its length (0 for an empty datagram); a
  * datagram longer than len is truncated to len and the rest dropped, on
- * every OS. recv_from also gives the sender in *from (may be NULL).
+ * every OS; so len 0 (buf may then be NULL) takes one queued datagram and
+ * returns 0. recv_from also gives the sender in *from (may be NULL).
  * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (none queued: re-arms
  * AFDIO_READABLE); AFDIO_ECONNREFUSED (connected, Linux: an earlier
  * datagram was refused); AFDIO_ECONNRESET (Windows with

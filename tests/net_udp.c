@@ -97,6 +97,24 @@ Test(net_udp, empty_datagram_is_received_as_zero_length, .fini = fini,
   cr_assert_eq(afdio_datagram_recv(a, buf, sizeof buf), AFDIO_EAGAIN);
 }
 
+/* A receive with a zero-length buffer is the truncation rule at its limit:
+ * it takes one queued datagram, drops its bytes and returns 0. */
+Test(net_udp, a_zero_length_receive_consumes_one_datagram, .fini = fini,
+     .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_datagram_t *a = bound("127.0.0.1:0", 0), *b = bound("127.0.0.1:0", 0);
+  afdio_addr_t to = local_of(a);
+  char buf[8];
+  cr_assert_eq(afdio_datagram_register(a, p, T_A, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_datagram_send_to(b, "one", 3, &to), 3);
+  cr_assert_eq(afdio_datagram_send_to(b, "two", 3, &to), 3);
+  util_expect_event(p, T_A, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_datagram_recv(a, NULL, 0), 0);
+  cr_assert_eq(afdio_datagram_recv(a, buf, sizeof buf), 3);
+  cr_assert_eq(memcmp(buf, "two", 3), 0, "the first datagram was not consumed");
+  cr_assert_eq(afdio_datagram_recv(a, buf, sizeof buf), AFDIO_EAGAIN);
+}
+
 Test(net_udp, connected_sockets_send_and_receive_with_their_peer,
      .fini = fini, .timeout = 10) {
   afdio_poller_t *p = util_poller();
