@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int example_parse_addr(const char *prog, const char *text,
-                       afdio_addr_t *addr) {
+int example_parse_addr(const char *prog, const char *text, afdio_addr_t *addr) {
   if (afdio_addr_parse(addr, text) == 0)
     return 0;
   fprintf(stderr, "%s: bad address '%s' (want 127.0.0.1:PORT or [::1]:PORT)\n",
@@ -14,9 +13,9 @@ int example_parse_addr(const char *prog, const char *text,
   return AFDIO_EINVAL;
 }
 
-int example_parse_count(const char *prog, const char *option,
-                        const char *text, unsigned long min,
-                        unsigned long max, unsigned long *out) {
+int example_parse_count(const char *prog, const char *option, const char *text,
+                        unsigned long min, unsigned long max,
+                        unsigned long *out) {
   char *end;
   unsigned long v;
   if (text == NULL) {
@@ -26,8 +25,8 @@ int example_parse_count(const char *prog, const char *option,
   errno = 0;
   v = strtoul(text, &end, 10);
   /* strtoul accepts a sign and leading blanks; a count is digits only. */
-  if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 ||
-      v < min || v > max) {
+  if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || v < min ||
+      v > max) {
     fprintf(stderr, "%s: %s wants a number from %lu to %lu, not '%s'\n", prog,
             option, min, max, text);
     return AFDIO_EINVAL;
@@ -56,4 +55,25 @@ int64_t example_timeout_ms(double deadline) {
     return -1;
   left = (deadline - example_now()) * 1000.0;
   return left <= 0 ? 0 : (int64_t)left + 1;
+}
+
+int example_server_open(const char *prog, const afdio_addr_t *addr,
+                        afdio_poller_t **poller, afdio_listener_t **listener) {
+  afdio_addr_t bound;
+  afdio_waker_t *waker;
+  int r;
+  if ((r = afdio_poller_new(poller)) < 0)
+    return example_fail(prog, "poller", r);
+  if ((r = afdio_waker_new(*poller, EXAMPLE_TOKEN_WAKER, &waker)) < 0 ||
+      (r = example_stop_on_signals(waker)) < 0)
+    return example_fail(prog, "waker", r);
+  if ((r = afdio_listener_bind(listener, addr, 0, 0)) < 0)
+    return example_fail(prog, "bind", r);
+  if ((r = afdio_listener_register(*listener, *poller, EXAMPLE_TOKEN_LISTENER,
+                                   AFDIO_READABLE | AFDIO_EDGE)) < 0)
+    return example_fail(prog, "register listener", r);
+  if ((r = afdio_listener_local_addr(*listener, &bound)) < 0)
+    return example_fail(prog, "local address", r);
+  example_print_listening(prog, &bound);
+  return 0;
 }

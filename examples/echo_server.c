@@ -28,7 +28,6 @@
 static const char *prog = "echo_server";
 
 /* Tokens: two fixed ones, then one per connection slot. */
-enum { TOKEN_LISTENER = 0, TOKEN_WAKER = 1, TOKEN_FIRST_CONN = 2 };
 
 /* What conn_pump() says about a connection: wait for its next event, it
  * is finished, or it used its budget and must go on without an event. */
@@ -48,7 +47,8 @@ typedef struct conn {
 typedef struct server {
   afdio_poller_t *poller;
   afdio_listener_t *listener;
-  conn_t **slots; /* slot i has token TOKEN_FIRST_CONN + i; NULL when free */
+  conn_t **
+      slots; /* slot i has token EXAMPLE_TOKEN_FIRST_CONN + i; NULL when free */
   size_t max_conns;
   size_t live;
   size_t more; /* connections with more set */
@@ -133,7 +133,8 @@ static int server_add(server_t *srv, afdio_stream_t *stream) {
   c->stream = stream;
   /* Both directions, edge mode: WRITABLE matters only after a short write,
    * and an edge registration costs nothing while nothing changes. */
-  r = afdio_stream_register(stream, srv->poller, TOKEN_FIRST_CONN + slot,
+  r = afdio_stream_register(stream, srv->poller,
+                            EXAMPLE_TOKEN_FIRST_CONN + slot,
                             AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_EDGE);
   if (r < 0) {
     afdio_stream_close(stream);
@@ -181,8 +182,8 @@ static void server_turn(server_t *srv, size_t slot) {
 }
 
 static void server_event(server_t *srv, const afdio_event_t *ev) {
-  size_t slot = (size_t)(ev->token - TOKEN_FIRST_CONN);
-  if (ev->token == TOKEN_LISTENER) {
+  size_t slot = (size_t)(ev->token - EXAMPLE_TOKEN_FIRST_CONN);
+  if (ev->token == EXAMPLE_TOKEN_LISTENER) {
     server_accept(srv);
     return;
   }
@@ -210,7 +211,7 @@ static int server_run(server_t *srv, double deadline,
     if (n < 0)
       return example_fail(prog, "wait", n);
     for (int i = 0; i < n; i++) {
-      if (events[i].token == TOKEN_WAKER) {
+      if (events[i].token == EXAMPLE_TOKEN_WAKER) {
         printf("%s: stopping (signal)\n", prog);
         return 0;
       }
@@ -227,26 +228,6 @@ static int server_run(server_t *srv, double deadline,
       return 0;
     }
   }
-}
-
-static int server_open(server_t *srv, const afdio_addr_t *addr) {
-  afdio_addr_t bound;
-  afdio_waker_t *waker;
-  int r;
-  if ((r = afdio_poller_new(&srv->poller)) < 0)
-    return example_fail(prog, "poller", r);
-  if ((r = afdio_waker_new(srv->poller, TOKEN_WAKER, &waker)) < 0 ||
-      (r = example_stop_on_signals(waker)) < 0)
-    return example_fail(prog, "waker", r);
-  if ((r = afdio_listener_bind(&srv->listener, addr, 0, 0)) < 0)
-    return example_fail(prog, "bind", r);
-  if ((r = afdio_listener_register(srv->listener, srv->poller, TOKEN_LISTENER,
-                                   AFDIO_READABLE | AFDIO_EDGE)) < 0)
-    return example_fail(prog, "register listener", r);
-  if ((r = afdio_listener_local_addr(srv->listener, &bound)) < 0)
-    return example_fail(prog, "local address", r);
-  example_print_listening(prog, &bound);
-  return 0;
 }
 
 /* Frees everything: open connections, listener, then the poller (which
@@ -293,7 +274,7 @@ int main(int argc, char **argv) {
   srv.max_conns = max_conns;
   if ((srv.slots = calloc(max_conns, sizeof *srv.slots)) == NULL)
     return example_fail(prog, "slots", AFDIO_ENOMEM);
-  rc = server_open(&srv, &addr);
+  rc = example_server_open(prog, &addr, &srv.poller, &srv.listener);
   if (rc == 0)
     rc = server_run(&srv, duration ? example_now() + (double)duration : 0,
                     quit_after);

@@ -23,7 +23,6 @@
 
 static const char *prog = "http_hello";
 
-enum { TOKEN_LISTENER = 0, TOKEN_WAKER = 1, TOKEN_FIRST_CONN = 2 };
 enum { CONN_KEEP = 0, CONN_DONE = 1 };
 
 /* Room a response needs in the output buffer before the next request is
@@ -32,11 +31,11 @@ enum { CONN_KEEP = 0, CONN_DONE = 1 };
 
 typedef struct conn {
   afdio_stream_t *stream;
-  size_t in_len;          /* request bytes not yet answered */
+  size_t in_len; /* request bytes not yet answered */
   size_t out_head, out_tail;
-  int closing;            /* answer what is queued, then close */
-  int draining;           /* sending side shut: read until the client closes */
-  int peer_done;          /* the client sent its last byte */
+  int closing;   /* answer what is queued, then close */
+  int draining;  /* sending side shut: read until the client closes */
+  int peer_done; /* the client sent its last byte */
   char in[HTTP_HEAD_MAX];
   char out[16 * 1024];
 } conn_t;
@@ -69,8 +68,8 @@ static void conn_respond(conn_t *c, const http_request_t *req, int status,
   struct tm *tm = gmtime(&now);
   size_t room = sizeof c->out - c->out_tail;
   int n;
-  if (tm == NULL || strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT",
-                             tm) == 0)
+  if (tm == NULL ||
+      strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", tm) == 0)
     date[0] = '\0';
   n = snprintf(c->out + c->out_tail, room,
                "HTTP/1.1 %d %s\r\n"
@@ -209,7 +208,8 @@ static void server_accept(server_t *srv) {
     }
     srv->slots[slot]->stream = stream;
     afdio_stream_setopt(stream, AFDIO_OPT_NODELAY, 1);
-    r = afdio_stream_register(stream, srv->poller, TOKEN_FIRST_CONN + slot,
+    r = afdio_stream_register(stream, srv->poller,
+                              EXAMPLE_TOKEN_FIRST_CONN + slot,
                               AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_EDGE);
     if (r < 0) {
       example_fail(prog, "register", r);
@@ -228,12 +228,12 @@ static int server_run(server_t *srv, double deadline) {
     if (n < 0)
       return example_fail(prog, "wait", n);
     for (int i = 0; i < n; i++) {
-      size_t slot = (size_t)(events[i].token - TOKEN_FIRST_CONN);
-      if (events[i].token == TOKEN_WAKER) {
+      size_t slot = (size_t)(events[i].token - EXAMPLE_TOKEN_FIRST_CONN);
+      if (events[i].token == EXAMPLE_TOKEN_WAKER) {
         printf("%s: stopping (signal)\n", prog);
         return 0;
       }
-      if (events[i].token == TOKEN_LISTENER)
+      if (events[i].token == EXAMPLE_TOKEN_LISTENER)
         server_accept(srv);
       else if (slot < srv->max_conns && srv->slots[slot] != NULL &&
                conn_pump(srv, srv->slots[slot]) != CONN_KEEP)
@@ -244,26 +244,6 @@ static int server_run(server_t *srv, double deadline) {
       return 0;
     }
   }
-}
-
-static int server_open(server_t *srv, const afdio_addr_t *addr) {
-  afdio_addr_t bound;
-  afdio_waker_t *waker;
-  int r;
-  if ((r = afdio_poller_new(&srv->poller)) < 0)
-    return example_fail(prog, "poller", r);
-  if ((r = afdio_waker_new(srv->poller, TOKEN_WAKER, &waker)) < 0 ||
-      (r = example_stop_on_signals(waker)) < 0)
-    return example_fail(prog, "waker", r);
-  if ((r = afdio_listener_bind(&srv->listener, addr, 0, 0)) < 0)
-    return example_fail(prog, "bind", r);
-  if ((r = afdio_listener_register(srv->listener, srv->poller, TOKEN_LISTENER,
-                                   AFDIO_READABLE | AFDIO_EDGE)) < 0)
-    return example_fail(prog, "register listener", r);
-  if ((r = afdio_listener_local_addr(srv->listener, &bound)) < 0)
-    return example_fail(prog, "local address", r);
-  example_print_listening(prog, &bound);
-  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -291,7 +271,7 @@ int main(int argc, char **argv) {
   srv.max_conns = max_conns;
   if ((srv.slots = calloc(max_conns, sizeof *srv.slots)) == NULL)
     return example_fail(prog, "slots", AFDIO_ENOMEM);
-  rc = server_open(&srv, &addr);
+  rc = example_server_open(prog, &addr, &srv.poller, &srv.listener);
   if (rc == 0)
     rc = server_run(&srv, duration ? example_now() + (double)duration : 0);
   printf("%s: %lu connections, %lu requests\n", prog, srv.accepted,

@@ -84,8 +84,8 @@ Test(poller_close, a_reused_socket_value_registers_with_its_own_token, T) {
   cr_assert_neq(bits & AFDIO_READABLE, 0u);
   util_expect_no_event_for(p, 1, 50);
   /* The registration is the new socket's: reregister and deregister work. */
-  cr_assert_eq(afdio_poller_reregister(p, fresh, 3, AFDIO_READABLE | AFDIO_LEVEL),
-               0);
+  cr_assert_eq(
+      afdio_poller_reregister(p, fresh, 3, AFDIO_READABLE | AFDIO_LEVEL), 0);
   util_expect_event(p, 3, AFDIO_READABLE, 2000);
   cr_assert_eq(afdio_poller_deregister(p, fresh), 0);
 }
@@ -115,19 +115,6 @@ Test(poller_close, a_reused_value_right_after_close_without_a_wait, T) {
   util_expect_no_event_for(p, 1, 50);
 }
 
-struct blocked_wait {
-  afdio_poller_t *poller;
-  int n;
-  afdio_event_t ev[8];
-  util_atomic_t started;
-};
-
-static void blocked_wait_thread(void *arg) {
-  struct blocked_wait *bw = arg;
-  util_atomic_store(&bw->started, 1);
-  bw->n = afdio_poller_wait(bw->poller, bw->ev, 8, 5000);
-}
-
 Test(poller_close, closing_while_a_wait_is_blocked_reports_nothing_for_it, T) {
   afdio_poller_t *p = util_poller();
   afdio_waker_t *w = NULL;
@@ -136,12 +123,9 @@ Test(poller_close, closing_while_a_wait_is_blocked_reports_nothing_for_it, T) {
   pair(&a, &b);
   cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_READABLE), 0);
   util_expect_no_events(p, 0);
-  struct blocked_wait bw = {.poller = p, .n = -100};
-  util_thread_t *t = NULL;
-  cr_assert_eq(util_thread_start(&t, blocked_wait_thread, &bw), 0);
-  for (int i = 0; i < 2000 && util_atomic_load(&bw.started) == 0; i++)
-    util_sleep_ms(1);
-  util_sleep_ms(50); /* very likely blocked in the wait by now */
+  util_blocked_wait_t bw = {.result = -100};
+  util_thread_t *t = util_blocked_wait_start(&bw, p);
+  cr_assert_not_null(t, "util_blocked_wait_start");
   /* Close with the socket's poll pending, then wake the waiter. No fatal
    * assertion until the thread is joined. */
   int closed = util_close(a);
@@ -149,8 +133,8 @@ Test(poller_close, closing_while_a_wait_is_blocked_reports_nothing_for_it, T) {
   cr_assert_eq(util_thread_join(t), 0);
   cr_assert_eq(closed, 0);
   cr_assert_eq(woke, 0);
-  cr_assert_geq(bw.n, 1, "blocked wait returned %d", bw.n);
-  for (int i = 0; i < bw.n; i++)
+  cr_assert_geq(bw.result, 1, "blocked wait returned %d", bw.result);
+  for (int i = 0; i < bw.result; i++)
     cr_assert_eq(bw.ev[i].token, (uint64_t)99,
                  "event for token %llu (events 0x%x) after its close",
                  (unsigned long long)bw.ev[i].token, bw.ev[i].events);
@@ -164,7 +148,8 @@ Test(poller_close, closing_many_registered_sockets_leaves_the_poller_working,
   afdio_socket_t a[N], b[N];
   for (int i = 0; i < N; i++) {
     pair(&a[i], &b[i]);
-    cr_assert_eq(afdio_poller_register(p, a[i], (uint64_t)i, AFDIO_READABLE), 0);
+    cr_assert_eq(afdio_poller_register(p, a[i], (uint64_t)i, AFDIO_READABLE),
+                 0);
   }
   util_expect_no_events(p, 0);
   /* Close half of them with data pending, half idle. */

@@ -156,38 +156,11 @@ Test(poller_threads, wakes_racing_a_waiting_thread_are_never_lost, T) {
 /* ------------------------------------------------------------------------ */
 /* A wait blocked in one thread, a change made in another                    */
 
-struct blocked_wait {
-  afdio_poller_t *poller;
-  int64_t timeout_ms;
-  int result;
-  afdio_event_t ev[8];
-  double took_ms;
-  util_atomic_t started;
-  util_atomic_t done;
-};
-
-static void blocked_wait_thread(void *arg) {
-  struct blocked_wait *b = arg;
-  util_atomic_store(&b->started, 1);
-  double t0 = util_now_ms();
-  b->result = afdio_poller_wait(b->poller, b->ev, 8, b->timeout_ms);
-  b->took_ms = util_now_ms() - t0;
-  util_atomic_store(&b->done, 1);
-}
-
-/* Starts a thread that waits on p (up to 5 s unless b->timeout_ms is set),
- * and gives it time to block. */
-static util_thread_t *start_blocked_wait(struct blocked_wait *b,
+/* Starts a wait on p in another thread (util_blocked_wait_start). */
+static util_thread_t *start_blocked_wait(util_blocked_wait_t *b,
                                          afdio_poller_t *p) {
-  b->poller = p;
-  if (b->timeout_ms == 0)
-    b->timeout_ms = 5000;
-  util_thread_t *t = start(blocked_wait_thread, b);
-  for (int i = 0; i < 2000 && util_atomic_load(&b->started) == 0; i++)
-    util_sleep_ms(1);
-  /* The wait cannot be observed entering the kernel; a short sleep makes it
-   * very likely blocked (the test is still correct if it is not yet). */
-  util_sleep_ms(50);
+  util_thread_t *t = util_blocked_wait_start(b, p);
+  cr_assert_not_null(t, "util_blocked_wait_start");
   return t;
 }
 
@@ -195,7 +168,7 @@ Test(poller_threads, a_wait_blocked_in_another_thread_returns_promptly_on_wake,
      T) {
   afdio_poller_t *p = util_poller();
   afdio_waker_t *w = waker(p, 3);
-  struct blocked_wait b = {.result = -100};
+  util_blocked_wait_t b = {.result = -100};
   util_thread_t *t = start_blocked_wait(&b, p);
   double t0 = util_now_ms();
   int woke = afdio_waker_wake(w);
@@ -211,12 +184,12 @@ Test(poller_threads, a_wait_blocked_in_another_thread_returns_promptly_on_wake,
 Test(poller_threads, negative_and_huge_timeouts_block_until_woken, T) {
   /* -1 waits forever; the others are finite but must not be clamped to
    * INFINITE's neighbours or truncated to 32 bits (2^32 would become 0). */
-  static const int64_t timeouts[] = {-1, INT64_MAX, 4294967296ll,
-                                     4294967295ll, 2147483648ll};
+  static const int64_t timeouts[] = {-1, INT64_MAX, 4294967296ll, 4294967295ll,
+                                     2147483648ll};
   afdio_poller_t *p = util_poller();
   afdio_waker_t *w = waker(p, 4);
   for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
-    struct blocked_wait b = {.result = -100, .timeout_ms = timeouts[i]};
+    util_blocked_wait_t b = {.result = -100, .timeout_ms = timeouts[i]};
     util_thread_t *t = start_blocked_wait(&b, p);
     long early = util_atomic_load(&b.done);
     int woke = afdio_waker_wake(w);
@@ -236,7 +209,7 @@ Test(poller_threads, register_from_another_thread_reaches_a_blocked_wait, T) {
   pair(&a, &b);
   util_send_all(b, 1);
   cr_assert_eq(util_wait_readable(a, 2000), 1);
-  struct blocked_wait bw = {.result = -100};
+  util_blocked_wait_t bw = {.result = -100};
   util_thread_t *t = start_blocked_wait(&bw, p);
   double t0 = util_now_ms();
   int rc = afdio_poller_register(p, a, 11, AFDIO_READABLE);
@@ -258,7 +231,7 @@ Test(poller_threads, reregister_from_another_thread_reaches_a_blocked_wait, T) {
   /* Readable, but the interest is PRIORITY only: nothing to report. */
   cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_PRIORITY), 0);
   util_expect_no_events(p, 0);
-  struct blocked_wait bw = {.result = -100};
+  util_blocked_wait_t bw = {.result = -100};
   util_thread_t *t = start_blocked_wait(&bw, p);
   double t0 = util_now_ms();
   int rc = afdio_poller_reregister(p, a, 12, AFDIO_READABLE);
@@ -270,14 +243,15 @@ Test(poller_threads, reregister_from_another_thread_reaches_a_blocked_wait, T) {
   cr_assert_lt(took, 2000.0, "the event came %.1f ms after reregister", took);
 }
 
-Test(poller_threads, deregister_from_another_thread_silences_a_blocked_wait, T) {
+Test(poller_threads, deregister_from_another_thread_silences_a_blocked_wait,
+     T) {
   afdio_poller_t *p = util_poller();
   afdio_waker_t *w = waker(p, 99);
   afdio_socket_t a, b;
   pair(&a, &b);
   cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_READABLE), 0);
   util_expect_no_events(p, 0);
-  struct blocked_wait bw = {.result = -100};
+  util_blocked_wait_t bw = {.result = -100};
   util_thread_t *t = start_blocked_wait(&bw, p);
   /* No fatal assertion until the thread is joined. */
   double t0 = util_now_ms();
@@ -332,6 +306,26 @@ static void shared_wait_thread(void *arg) {
   }
 }
 
+/* Lets the waiting threads collect every event (3 s at most), keeps them
+ * waiting 100 ms more so that a duplicate would show, stops and joins them,
+ * then checks each socket was reported exactly once, under a known token. */
+static void finish_shared_waits(struct shared_wait *s, util_thread_t **t) {
+  double deadline = util_now_ms() + 3000;
+  while (util_atomic_load(&s->total) < SHARED_SOCKETS &&
+         util_now_ms() < deadline)
+    util_sleep_ms(5);
+  util_sleep_ms(100);
+  util_atomic_store(&s->stop, 1);
+  for (int i = 0; i < SHARED_THREADS; i++)
+    cr_assert_eq(util_thread_join(t[i]), 0);
+  cr_assert_eq(util_atomic_load(&s->errors), 0L);
+  cr_assert_eq(util_atomic_load(&s->unknown), 0L);
+  for (int i = 0; i < SHARED_SOCKETS; i++)
+    cr_expect_eq(util_atomic_load(&s->count[i]), 1L,
+                 "socket %d was reported %ld times", i,
+                 util_atomic_load(&s->count[i]));
+}
+
 Test(poller_threads, each_oneshot_event_goes_to_exactly_one_waiting_thread, T) {
   afdio_poller_t *p = util_poller();
   static struct shared_wait s;
@@ -341,7 +335,8 @@ Test(poller_threads, each_oneshot_event_goes_to_exactly_one_waiting_thread, T) {
   for (int i = 0; i < SHARED_SOCKETS; i++) {
     pair(&a[i], &b[i]);
     cr_assert_eq(afdio_poller_register(p, a[i], (uint64_t)i,
-                                       AFDIO_READABLE | AFDIO_ONESHOT), 0);
+                                       AFDIO_READABLE | AFDIO_ONESHOT),
+                 0);
   }
   util_thread_t *t[SHARED_THREADS];
   for (int i = 0; i < SHARED_THREADS; i++)
@@ -350,22 +345,8 @@ Test(poller_threads, each_oneshot_event_goes_to_exactly_one_waiting_thread, T) {
   int failed = 0;
   for (int i = 0; i < SHARED_SOCKETS; i++)
     failed += util_send(b[i], "x", 1) != 1;
-  double deadline = util_now_ms() + 3000;
-  while (util_atomic_load(&s.total) < SHARED_SOCKETS &&
-         util_now_ms() < deadline)
-    util_sleep_ms(5);
-  /* Keep the threads waiting a while longer to catch a duplicate. */
-  util_sleep_ms(100);
-  util_atomic_store(&s.stop, 1);
-  for (int i = 0; i < SHARED_THREADS; i++)
-    cr_assert_eq(util_thread_join(t[i]), 0);
+  finish_shared_waits(&s, t);
   cr_assert_eq(failed, 0, "%d sends failed", failed);
-  cr_assert_eq(util_atomic_load(&s.errors), 0L);
-  cr_assert_eq(util_atomic_load(&s.unknown), 0L);
-  for (int i = 0; i < SHARED_SOCKETS; i++)
-    cr_expect_eq(util_atomic_load(&s.count[i]), 1L,
-                 "socket %d was reported %ld times", i,
-                 util_atomic_load(&s.count[i]));
 }
 
 Test(poller_threads, concurrent_registers_and_waits_lose_nothing, T) {
@@ -387,18 +368,6 @@ Test(poller_threads, concurrent_registers_and_waits_lose_nothing, T) {
   for (int i = 0; i < SHARED_SOCKETS; i++)
     failed += afdio_poller_register(p, a[i], (uint64_t)i,
                                     AFDIO_READABLE | AFDIO_ONESHOT) != 0;
-  double deadline = util_now_ms() + 3000;
-  while (util_atomic_load(&s.total) < SHARED_SOCKETS &&
-         util_now_ms() < deadline)
-    util_sleep_ms(5);
-  util_sleep_ms(100);
-  util_atomic_store(&s.stop, 1);
-  for (int i = 0; i < SHARED_THREADS; i++)
-    cr_assert_eq(util_thread_join(t[i]), 0);
+  finish_shared_waits(&s, t);
   cr_assert_eq(failed, 0, "%d registers failed", failed);
-  cr_assert_eq(util_atomic_load(&s.errors), 0L);
-  for (int i = 0; i < SHARED_SOCKETS; i++)
-    cr_expect_eq(util_atomic_load(&s.count[i]), 1L,
-                 "socket %d was reported %ld times", i,
-                 util_atomic_load(&s.count[i]));
 }

@@ -56,7 +56,9 @@ static void util__lock_take(void) {
     expected = 0;
 }
 
-static void util__lock_give(void) { util_atomic_store(&util__lock, 0); }
+static void util__lock_give(void) {
+  util_atomic_store(&util__lock, 0);
+}
 
 void util__track(afdio_socket_t s) {
   util__lock_take();
@@ -322,4 +324,27 @@ void util_expect_no_event_for(afdio_poller_t *poller, uint64_t token,
                    "seen:%s",
                    (unsigned long long)token, timeout_ms, seen.count,
                    seen.text);
+}
+
+static void util__blocked_wait_thread(void *arg) {
+  util_blocked_wait_t *b = arg;
+  util_atomic_store(&b->started, 1);
+  double t0 = util_now_ms();
+  b->result = afdio_poller_wait(b->poller, b->ev, 8, b->timeout_ms);
+  b->took_ms = util_now_ms() - t0;
+  util_atomic_store(&b->done, 1);
+}
+
+util_thread_t *util_blocked_wait_start(util_blocked_wait_t *b,
+                                       afdio_poller_t *p) {
+  util_thread_t *t = NULL;
+  b->poller = p;
+  if (b->timeout_ms == 0)
+    b->timeout_ms = 5000;
+  if (util_thread_start(&t, util__blocked_wait_thread, b) != 0)
+    return NULL;
+  for (int i = 0; i < 2000 && util_atomic_load(&b->started) == 0; i++)
+    util_sleep_ms(1);
+  util_sleep_ms(50);
+  return t;
 }

@@ -141,6 +141,23 @@ void util_atomic_store(util_atomic_t *a, long v);
 /* Adds delta and returns the new value. */
 long util_atomic_add(util_atomic_t *a, long delta);
 
+/* A wait on another thread: util_blocked_wait_start() starts it on p (for
+ * timeout_ms, 5000 when 0) and returns once the thread has started, plus
+ * 50 ms: a wait entering the kernel cannot be observed, so this only makes
+ * it very likely blocked, and every test using it is correct either way.
+ * Join the thread before any fatal assertion. NULL if no thread starts. */
+typedef struct util_blocked_wait {
+  afdio_poller_t *poller;
+  int64_t timeout_ms;
+  int result; /* the wait's return value, once joined */
+  afdio_event_t ev[8];
+  double took_ms;
+  util_atomic_t started;
+  util_atomic_t done;
+} util_blocked_wait_t;
+util_thread_t *util_blocked_wait_start(util_blocked_wait_t *b,
+                                       afdio_poller_t *p);
+
 /* ------------------------------------------------------------------------ */
 /* Events                                                                    */
 
