@@ -17,10 +17,11 @@ const afd_sources = [_][]const u8{
     "afd/base_socket.c",
     "afd/nt.c",
     "afd/poll_group.c",
-    "afd/sock_state.c",
+    "afd/error.c",
 };
 const iocp_sources = [_][]const u8{
     "iocp/winsock.c",
+    "iocp/sock_state.c",
     "iocp/socket.c",
     "iocp/port.c",
     "iocp/selector.c",

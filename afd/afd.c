@@ -4,7 +4,7 @@
 #include <winsock2.h>
 
 #include "afdio.h"
-#include "iocp/winsock.h"
+#include "afd/error.h"
 
 /* IOCTL_AFD_POLL, as in wepoll src/afd.c and mio src/sys/windows/afd.rs. */
 #define AFD__IOCTL_POLL 0x00012024u
@@ -78,7 +78,7 @@ int afdio__afd_cancel(HANDLE afd, afdio__iosb_t *iosb) {
   afdio__ntstatus_t status;
 
   /* Only a poll that still reads STATUS_PENDING can be cancelled. */
-  if (iosb->u.Status != AFDIO__STATUS_PENDING)
+  if (afdio__iosb_status(iosb) != AFDIO__STATUS_PENDING)
     return 0;
   status = afdio__nt_cancel_io_file_ex(afd, iosb, &cancel_iosb);
   /* STATUS_NOT_FOUND: it completed just before (wepoll src/afd.c). */
@@ -97,7 +97,6 @@ int afdio__afd_probe(HANDLE afd, afdio__afd_poll_info_t *info,
   st = afdio__afd_poll(afd, (uintptr_t)s, AFDIO__AFD_POLL_LOCAL_CLOSE, info,
                        iosb);
   closesocket(s);
-  return st == AFDIO__STATUS_PENDING || st == AFDIO__STATUS_SUCCESS
-             ? 0
-             : AFDIO_ENOSYS;
+  /* A packet comes for every status but an error one. */
+  return AFDIO__NT_ERROR(st) ? AFDIO_ENOSYS : 0;
 }

@@ -45,8 +45,8 @@ int afdio__afd_open(HANDLE port, HANDLE *out);
 /* Submits a poll of one socket for the given AFD bits. iosb->Status is set
  * to STATUS_PENDING first, so it can be tested later (AFD-NOTES 5); the
  * IOSB is also the ApcContext, which the port hands back as lpOverlapped.
- * Returns the NTSTATUS of the submission: STATUS_PENDING or STATUS_SUCCESS
- * mean a completion packet will come; any failure means none will. */
+ * Returns the NTSTATUS of the submission: a packet will come unless it is
+ * an error status (AFDIO__NT_ERROR). */
 afdio__ntstatus_t afdio__afd_poll(HANDLE afd, uintptr_t base_socket,
                                   ULONG events, afdio__afd_poll_info_t *info,
                                   afdio__iosb_t *iosb);

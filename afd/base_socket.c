@@ -5,7 +5,7 @@
 #include <windows.h>
 
 #include "afdio.h"
-#include "iocp/winsock.h"
+#include "afd/error.h"
 
 /* WSAIoctl codes, as in wepoll src/ws.c and mio src/sys/windows/afd.rs:
  * SIO_BASE_HANDLE = _WSAIOR(IOC_WS2, 34), SIO_BSP_HANDLE_POLL =

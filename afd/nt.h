@@ -11,6 +11,10 @@
 typedef LONG afdio__ntstatus_t;
 
 #define AFDIO__NT_SUCCESS(status) ((afdio__ntstatus_t)(status) >= 0)
+/* Severity "error" (0xC...): the NT rule that a request failing with such a
+ * status queues no completion packet; success, informational and warning
+ * statuses do queue one (AFD-NOTES, Wine). */
+#define AFDIO__NT_ERROR(status) ((((ULONG)(status)) >> 30) == 3u)
 
 /* Values from the Windows SDK's ntstatus.h. */
 #define AFDIO__STATUS_SUCCESS ((afdio__ntstatus_t)0x00000000L)
@@ -30,6 +34,14 @@ typedef struct afdio__iosb {
   } u;
   ULONG_PTR Information;
 } afdio__iosb_t;
+
+/* The status word read with acquire ordering: the kernel (or, under Wine,
+ * another thread's APC) writes the IOSB and then the poll's output buffer,
+ * and a thread that sees the final status must also see that buffer
+ * (matters on aarch64). */
+static inline afdio__ntstatus_t afdio__iosb_status(const afdio__iosb_t *iosb) {
+  return __atomic_load_n(&iosb->u.Status, __ATOMIC_ACQUIRE);
+}
 
 typedef struct afdio__unicode_string {
   USHORT Length;        /* in bytes, without a terminator */

@@ -1,8 +1,11 @@
 /* Completion port calls. */
 #include "iocp/port.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "afdio.h"
-#include "iocp/winsock.h"
+#include "afd/error.h"
 
 int afdio__port_new(HANDLE *out) {
   HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
@@ -30,4 +33,23 @@ int afdio__port_post(HANDLE port, afdio__op_t *op) {
   if (!PostQueuedCompletionStatus(port, 0, 0, (OVERLAPPED *)(void *)op))
     return afdio__win_error(GetLastError());
   return 0;
+}
+
+int afdio__op_check(const afdio__op_t *op) {
+  switch (op->kind) {
+  case AFDIO__OP_POLL:
+  case AFDIO__OP_WAKER:
+  case AFDIO__OP_PROBE:
+  case AFDIO__OP_STASH:
+  case AFDIO__OP_CLOSE:
+    return 1;
+  default:
+#ifndef NDEBUG
+    fprintf(stderr, "afdio: completion packet for an unknown op %p (kind 0x%x)\n",
+            (const void *)op, (unsigned)op->kind);
+    abort();
+#else
+    return 0;
+#endif
+  }
 }

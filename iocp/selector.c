@@ -1,90 +1,108 @@
 /* The Windows poller: AFD polls through a completion port.
  *
+ * Polls are armed at the wait. Register, reregister, rearm and the
+ * processing of a completion only change a socket's state in user space
+ * and put it on the update queue; afdio_poller_wait() flushes the queue
+ * (one submission per socket that needs one) before it blocks, as wepoll
+ * (port_wait) and mio (mio#1140) do. So an event is returned with no poll
+ * in flight for its socket: a level registration is polled again by the
+ * next wait, after the caller has read, and reports only what still holds;
+ * an edge socket re-armed after would-block and a oneshot reregistered
+ * cost one submission and no cancel (AFD-NOTES 11: a cancel happens only
+ * when an interest grows while a poll is in flight). When another thread
+ * is blocked in the wait, every change is flushed at once by the thread
+ * that made it (wepoll port__update_events_if_polling), so a blocked
+ * waiter sees it without waiting for its timeout.
+ *
  * Locking: one lock guards the map, the queues, the poll groups and every
  * socket state. It is held while submitting, cancelling and processing
  * completions, never while a thread is blocked in
- * GetQueuedCompletionStatusEx, so several threads can wait at once and
- * (re)register calls go through while they wait.
+ * GetQueuedCompletionStatusEx, so several threads can wait at once.
  *
- * Polls are submitted at once by register, reregister and rearm, and
- * resubmitted before a wait returns, not batched until the next wait
- * (mio#1140 and wepoll flush a queue before waiting). This keeps a poll
- * carrying AFD_POLL_LOCAL_CLOSE in flight for every registered socket
- * whenever the caller runs, so a closed socket is always noticed; that is
- * what makes SOCKET value reuse safe (wepoll#34): a register that finds the
- * value still mapped first drains the port without blocking (the packets
- * are kept for later waits) and then looks at the old state's IOSB; if its
- * poll completed with LOCAL_CLOSE, the old state is dropped and the new
- * socket registers. The gap left: a socket whose poll has completed (its
- * packet not processed yet, or being cancelled for an interest change) has
- * no LOCAL_CLOSE poll in flight; closed and its value reused before the
- * next wait, the new socket cannot be told from the old one by value (a
- * resubmitted poll succeeds on the new socket), so its register sees
- * AFDIO_EEXIST. Deregistering before closing avoids it, as afdio's net
- * close functions do (tests/win_afd.c, the disabled reuse test).
+ * Closing a registered socket: a poll in flight completes with
+ * AFD_POLL_LOCAL_CLOSE and the state is dropped; a socket with no poll in
+ * flight (its event just returned, or parked: a disarmed oneshot, an edge
+ * registration with everything reported) is dropped by the next
+ * submission, which fails on the closed handle. Until then its value
+ * still maps to the old state: a new socket that reuses the value gets
+ * AFDIO_EEXIST from register (after a non-blocking look at the port for a
+ * LOCAL_CLOSE packet of the old state, kept in the stash for the waits),
+ * and deregistering the value is the recovery. Windows gives no cheap way
+ * to tell two sockets of one value apart; wepoll and mio have the same
+ * window. afdio's net/ close functions deregister first, so net/ objects
+ * never meet it.
  *
  * Never two polls on one socket (AFD-NOTES 8, wepoll#35): a deregistered
  * state whose cancelled poll has not delivered its packet yet (a zombie)
  * stays mapped; a register of the same value links the new state behind it
  * and, while the zombie's poll is still in the kernel, holds the new poll
- * back until the zombie's packet is dequeued (selector__free submits it).
+ * back until the zombie's packet is dequeued (selector__free queues it).
  *
  * A poll that completes inside NtDeviceIoControlFile (STATUS_SUCCESS, which
  * Wine 8 returns for a socket already ready) is still taken from its packet
  * (see sock_state__submit). Wine 8 puts that packet on the port only once
  * the issuing thread has run a server APC, which the first zero-timeout
  * dequeue does before reporting "nothing": a zero-timeout wait therefore
- * makes a second non-blocking dequeue before it returns 0. */
+ * makes a second non-blocking dequeue before it returns 0.
+ *
+ * Deleting the poller while other threads wait: they are woken by a posted
+ * CLOSE packet (each passes it on to the next), return AFDIO_ECANCELED,
+ * and the delete frees nothing before the last of them has left. */
 #include <stdlib.h>
 
 #include "afd/afd.h"
-#include "core/interest.h"
 #include "afd/base_socket.h"
 #include "afd/poll_group.h"
-#include "afd/sock_state.h"
+#include "core/interest.h"
 #include "iocp/port.h"
-#include "iocp/selector.h"
 #include "iocp/sock_map.h"
+#include "iocp/sock_state.h"
 #include "iocp/waker.h"
 #include "iocp/winsock.h"
 
 /* Packets taken per GetQueuedCompletionStatusEx call (stack array). */
 #define SELECTOR__BATCH 64
 
+/* Events after which the poll is put back before they are reported. */
+#define SELECTOR__CLOSING_EVENTS                                               \
+  (AFDIO_READ_CLOSED | AFDIO_WRITE_CLOSED | AFDIO_ERROR)
+
 struct afdio_poller {
   HANDLE port;
   CRITICAL_SECTION lock;
+  CONDITION_VARIABLE left; /* signalled when the last waiter leaves */
   afdio__sock_map_t map;
   afdio__poll_group_set_t groups;
-  afdio__queue_node_t updates;   /* states to resubmit (state node) */
+  afdio__queue_node_t updates;   /* states to update at the next flush */
   afdio__queue_node_t graveyard; /* deleted states awaiting their packet */
   afdio__queue_node_t stash;     /* dequeued packets kept for later */
   afdio__queue_node_t wakers;
   afdio__op_t probe_op; /* the creation probe's poll (see selector__probe) */
   afdio__afd_poll_info_t probe_info;
-  int probe_busy;
+  afdio__op_t stash_op; /* posted to send a blocked waiter to the stash */
+  afdio__op_t close_op; /* posted by delete to wake the waiters */
+  unsigned batch;       /* packets to ask the port for (selector__batch) */
+  unsigned fills;       /* dequeues in a row that filled a batch of 1 */
+  unsigned waiters;     /* threads inside afdio_poller_wait() */
+  unsigned polling;     /* of which blocked in the port */
+  unsigned char probe_busy;
+  unsigned char stash_posted;
+  unsigned char closing;
 };
 
 const char *afdio_backend(void) { return "afd"; }
 
-HANDLE afdio__selector_port(afdio_poller_t *p) { return p->port; }
-void afdio__selector_lock(afdio_poller_t *p) { EnterCriticalSection(&p->lock); }
-void afdio__selector_unlock(afdio_poller_t *p) { LeaveCriticalSection(&p->lock); }
-afdio__queue_node_t *afdio__selector_wakers(afdio_poller_t *p) {
-  return &p->wakers;
-}
-
 /* ------------------------------------------------------------------------ */
 /* State bookkeeping (under the lock)                                        */
 
-static int selector__update(afdio_poller_t *p, afdio__sock_state_t *s);
+static void selector__queue(afdio_poller_t *p, afdio__sock_state_t *s) {
+  afdio__queue_push_back(&p->updates, afdio__sock_state_node(s));
+}
 
 /* Frees a state with no packet to come. While it was the newest state of
  * its value the map goes back to its predecessor (a zombie still awaiting
  * its packet), or forgets the value. A successor that waited for this
- * state's poll to leave the kernel is submitted now, in the same locked
- * section, so a register deferred behind a deregister takes effect as soon
- * as the cancelled packet is dequeued, by whichever thread dequeues it. */
+ * state's poll to leave the kernel is queued now. */
 static void selector__free(afdio_poller_t *p, afdio__sock_state_t *s) {
   uintptr_t sock = afdio__sock_state_socket(s);
   afdio__sock_state_t *pred = afdio__sock_state_pred(s);
@@ -98,39 +116,50 @@ static void selector__free(afdio_poller_t *p, afdio__sock_state_t *s) {
   succ = afdio__sock_state_unlink(s);
   afdio__queue_remove(afdio__sock_state_node(s));
   afdio__sock_state_free(s);
-  if (succ != NULL && !afdio__sock_state_deleted(succ) &&
-      !afdio__sock_state_busy(succ))
-    (void)selector__update(p, succ);
+  if (succ != NULL && afdio__sock_state_stale(succ))
+    selector__queue(p, succ);
 }
 
-/* A deleted state is freed unless a packet for it is still to come; then
- * it waits in the graveyard as a zombie, and stays mapped while it is the
- * newest state of its value, so that a register of the same value finds it
- * and does not put a second poll on the socket (see selector__add). A
- * packet already in the stash stays there: processing it frees the state
- * (it is "busy" until then). */
-static void selector__bury(afdio_poller_t *p, afdio__sock_state_t *s) {
-  if (afdio__sock_state_busy(s))
-    afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
-  else
+/* Deletes a state (cancelling its poll) and frees it unless a packet for it
+ * is still to come; then it waits in the graveyard as a zombie, and stays
+ * mapped while it is the newest state of its value, so that a register of
+ * the same value finds it and does not put a second poll on the socket.
+ * A failed cancel is tried again by the next flush (the update queue), so
+ * a later register of the value is not held back for ever. */
+static void selector__drop(afdio_poller_t *p, afdio__sock_state_t *s) {
+  int err = afdio__sock_state_delete(s);
+  if (!afdio__sock_state_busy(s))
     selector__free(p, s);
+  else if (err < 0)
+    selector__queue(p, s);
+  else
+    afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
 }
 
-/* Runs the state's update and acts on its outcome. A deferred submission
- * (AFDIO__SOCK_DEFERRED) is a success: selector__free submits it. */
-static int selector__update(afdio_poller_t *p, afdio__sock_state_t *s) {
-  int rc = afdio__sock_state_update(s);
-  if (rc == AFDIO__SOCK_GONE) {
-    selector__bury(p, s);
-    return AFDIO_EBADF;
-  }
-  return rc < 0 ? rc : 0;
-}
-
+/* Makes every queued state's poll match what it wants. A state whose
+ * update failed (a cancel or a post) stays queued for the next flush. */
 static void selector__flush(afdio_poller_t *p) {
-  afdio__queue_node_t *n;
+  afdio__queue_node_t todo, *n;
+  afdio__queue_init(&todo);
   while ((n = afdio__queue_pop_front(&p->updates)) != NULL)
-    (void)selector__update(p, afdio__sock_state_from_node(n));
+    afdio__queue_push_back(&todo, n);
+  while ((n = afdio__queue_pop_front(&todo)) != NULL) {
+    afdio__sock_state_t *s = afdio__sock_state_from_node(n);
+    int rc = afdio__sock_state_update(s, p->port);
+    if (rc == AFDIO__SOCK_GONE)
+      selector__free(p, s); /* no packet comes for a failed submission */
+    else if (rc < 0)
+      selector__queue(p, s);
+    else if (afdio__sock_state_deleted(s))
+      afdio__queue_push_back(&p->graveyard, n); /* its cancel went out */
+  }
+}
+
+/* A change made while another thread is blocked in the port reaches the
+ * kernel now, so that thread sees it (AFD-NOTES 12). */
+static void selector__flush_if_polling(afdio_poller_t *p) {
+  if (p->polling > 0 && !afdio__queue_empty(&p->updates))
+    selector__flush(p);
 }
 
 /* Processes one dequeued packet. Returns 1 with *ev, or 0. */
@@ -138,29 +167,40 @@ static int selector__feed(afdio_poller_t *p, afdio__op_t *op,
                           afdio_event_t *ev) {
   afdio__sock_state_t *s;
   int got;
+  if (op == NULL || !afdio__op_check(op))
+    return 0;
   afdio__queue_remove(&op->ready);
-  if (op->kind == AFDIO__OP_WAKER)
+  switch (op->kind) {
+  case AFDIO__OP_WAKER:
     return afdio__waker_feed(op, ev);
-  if (op->kind == AFDIO__OP_PROBE) {
+  case AFDIO__OP_PROBE:
     p->probe_busy = 0;
     return 0;
+  case AFDIO__OP_STASH:
+    p->stash_posted = 0;
+    return 0;
+  case AFDIO__OP_CLOSE:
+    return 0;
+  default:
+    break;
   }
   s = afdio__sock_state_from_op(op);
   got = afdio__sock_state_feed(s, ev);
-  if (afdio__sock_state_deleted(s)) {
-    selector__bury(p, s);
-    return 0;
+  /* After an end of stream, a reset or a failed connect the caller usually
+   * closes the socket, often without deregistering, and may reuse its value
+   * at once (accept). A poll put in flight now, before reporting, makes
+   * that close complete it with LOCAL_CLOSE, so a register of the reused
+   * value finds the old state closed instead of failing with AFDIO_EEXIST.
+   * One submission per connection's end; and if the socket is already
+   * closed, its stale event is dropped here. */
+  if (got && (ev->events & SELECTOR__CLOSING_EVENTS) &&
+      afdio__sock_state_watch_close(s, p->port) == AFDIO__SOCK_GONE) {
+    got = 0;
   }
-  if (got == 0) {
-    if (!afdio__sock_state_busy(s))
-      afdio__queue_push_back(&p->updates, afdio__sock_state_node(s));
-    return 0;
-  }
-  /* Resubmit before reporting: a socket closed after its poll completed
-   * (the event still queued) fails the submission at once, and its stale
-   * event is dropped instead of reported for a dead socket. */
-  if (!afdio__sock_state_busy(s) && selector__update(p, s) == AFDIO_EBADF)
-    return 0;
+  if (afdio__sock_state_deleted(s))
+    selector__free(p, s);
+  else if (afdio__sock_state_stale(s))
+    selector__queue(p, s);
   return got;
 }
 
@@ -175,7 +215,9 @@ static size_t selector__take_stash(afdio_poller_t *p, afdio_event_t *events,
   return n;
 }
 
-/* Moves every packet already on the port to the stash, without blocking. */
+/* Moves every packet already on the port to the stash, without blocking.
+ * If a thread is blocked in the port meanwhile, a STASH packet sends it to
+ * the stash, so nothing moved there waits for the next wait call. */
 static void selector__drain_to_stash(afdio_poller_t *p) {
   OVERLAPPED_ENTRY entries[SELECTOR__BATCH];
   int got, i, rounds, empty = 0;
@@ -187,20 +229,27 @@ static void selector__drain_to_stash(afdio_poller_t *p) {
     empty = got > 0 ? 0 : empty + 1;
     for (i = 0; i < got; i++) {
       afdio__op_t *op = afdio__op_from_entry(&entries[i]);
-      afdio__queue_push_back(&p->stash, &op->ready);
+      if (op != NULL)
+        afdio__queue_push_back(&p->stash, &op->ready);
     }
   }
+  if (p->polling > 0 && !p->stash_posted &&
+      !afdio__queue_empty(&p->stash) &&
+      afdio__port_post(p->port, &p->stash_op) == 0)
+    p->stash_posted = 1;
 }
 
 /* A value still mapped at register: is the old socket closed (wepoll#34)?
- * Returns 1 when the old state was dropped. */
+ * Only a poll in flight can tell; its LOCAL_CLOSE packet may already be on
+ * the port. Returns 1 when the old state was dropped. */
 static int selector__drop_if_closed(afdio_poller_t *p, afdio__sock_state_t *s) {
+  if (!afdio__sock_state_busy(s))
+    return 0;
   if (!afdio__sock_state_closed(s))
     selector__drain_to_stash(p);
   if (!afdio__sock_state_closed(s))
     return 0;
-  afdio__sock_state_delete(s);
-  selector__bury(p, s);
+  selector__drop(p, s);
   return 1;
 }
 
@@ -223,6 +272,11 @@ static int selector__probe(afdio_poller_t *p) {
   return err;
 }
 
+static void selector__op_init(afdio__op_t *op, afdio__op_kind_t kind) {
+  op->kind = kind;
+  afdio__queue_init(&op->ready);
+}
+
 static int selector__init(afdio_poller_t *p) {
   int err = afdio__winsock_init();
   if (err == 0)
@@ -232,14 +286,17 @@ static int selector__init(afdio_poller_t *p) {
   if (err < 0)
     return err;
   InitializeCriticalSection(&p->lock);
+  InitializeConditionVariable(&p->left);
   afdio__sock_map_init(&p->map);
   afdio__poll_group_set_init(&p->groups, p->port);
   afdio__queue_init(&p->updates);
   afdio__queue_init(&p->graveyard);
   afdio__queue_init(&p->stash);
   afdio__queue_init(&p->wakers);
-  p->probe_op.kind = AFDIO__OP_PROBE;
-  afdio__queue_init(&p->probe_op.ready);
+  selector__op_init(&p->probe_op, AFDIO__OP_PROBE);
+  selector__op_init(&p->stash_op, AFDIO__OP_STASH);
+  selector__op_init(&p->close_op, AFDIO__OP_CLOSE);
+  p->batch = 1;
   return 0;
 }
 
@@ -266,42 +323,69 @@ int afdio_poller_new(afdio_poller_t **out) {
   return 0;
 }
 
-/* Routes one packet during teardown: only what frees memory matters. */
-static void selector__drain_one(afdio_poller_t *p, afdio__op_t *op) {
-  afdio_event_t ignored;
-  (void)selector__feed(p, op, &ignored);
-}
-
 /* Waits for the packet of every cancelled poll (AFD-NOTES 15): freeing a
  * state whose poll is still in flight would let the kernel write into freed
  * memory. Gives up (and leaks) only if nothing arrives for 10 s. */
 static void selector__drain_all(afdio_poller_t *p) {
   OVERLAPPED_ENTRY entries[SELECTOR__BATCH];
+  afdio_event_t ignored;
   afdio__queue_node_t *n;
   int idle = 0, got, i;
   while ((n = afdio__queue_pop_front(&p->stash)) != NULL)
-    selector__drain_one(p, AFDIO__CONTAINER_OF(n, afdio__op_t, ready));
+    (void)selector__feed(p, AFDIO__CONTAINER_OF(n, afdio__op_t, ready),
+                         &ignored);
   while ((!afdio__queue_empty(&p->graveyard) || p->probe_busy) && idle < 10) {
     got = afdio__port_get_many(p->port, entries, SELECTOR__BATCH, 1000);
     idle = got > 0 ? 0 : idle + 1;
     for (i = 0; i < got; i++)
-      selector__drain_one(p, afdio__op_from_entry(&entries[i]));
+      (void)selector__feed(p, afdio__op_from_entry(&entries[i]), &ignored);
   }
 }
 
-/* Teardown: frees the graveyard's states that have no packet to come (a
- * deferred successor, a state whose poll never went out). */
-static void selector__free_idle(afdio_poller_t *p) {
+/* Teardown: every state is deleted (its poll cancelled) and freed, or, with
+ * a packet still to come, left in the graveyard for selector__drain_all.
+ * Everything goes to one list first: freeing while walking the map would
+ * reshuffle it. */
+static void selector__drop_all(afdio_poller_t *p) {
   afdio__queue_node_t all, *n;
+  size_t i;
   afdio__queue_init(&all);
+  for (i = 0; i < afdio__sock_map_capacity(&p->map); i++) {
+    afdio__sock_state_t *s = afdio__sock_map_at(&p->map, i);
+    if (s != NULL)
+      afdio__queue_push_back(&all, afdio__sock_state_node(s));
+  }
+  while ((n = afdio__queue_pop_front(&p->updates)) != NULL)
+    afdio__queue_push_back(&all, n);
   while ((n = afdio__queue_pop_front(&p->graveyard)) != NULL)
     afdio__queue_push_back(&all, n);
-  while ((n = afdio__queue_pop_front(&all)) != NULL)
-    selector__bury(p, afdio__sock_state_from_node(n));
+  afdio__sock_map_cleanup(&p->map);
+  while ((n = afdio__queue_pop_front(&all)) != NULL) {
+    afdio__sock_state_t *s = afdio__sock_state_from_node(n);
+    (void)afdio__sock_state_delete(s);
+    if (afdio__sock_state_busy(s))
+      afdio__queue_push_back(&p->graveyard, n);
+    else
+      selector__free(p, s);
+  }
+  /* selector__free may have queued a successor (deleted: nothing to do). */
+  afdio__queue_init(&p->updates);
+}
+
+/* Threads blocked in the port leave with AFDIO_ECANCELED: one CLOSE packet
+ * wakes one of them, which passes another on while others still poll. */
+static void selector__send_waiters_away(afdio_poller_t *p) {
+  p->closing = 1;
+  if (p->waiters == 0)
+    return;
+  if (p->polling > 0)
+    (void)afdio__port_post(p->port, &p->close_op);
+  while (p->waiters > 0)
+    SleepConditionVariableCS(&p->left, &p->lock, INFINITE);
 }
 
 int afdio_poller_delete(afdio_poller_t *p) {
-  size_t i;
+  afdio__queue_node_t *n;
   int leaked;
   if (p == NULL)
     return AFDIO_EINVAL;
@@ -310,21 +394,13 @@ int afdio_poller_delete(afdio_poller_t *p) {
     return 0;
   }
   EnterCriticalSection(&p->lock);
-  /* Every mapped state goes to the graveyard first (zombies are there
-   * already): freeing while iterating would reshuffle the map. */
-  for (i = 0; i < afdio__sock_map_capacity(&p->map); i++) {
-    afdio__sock_state_t *s = afdio__sock_map_at(&p->map, i);
-    if (s == NULL)
-      continue;
-    afdio__sock_state_delete(s);
-    afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
-  }
-  afdio__sock_map_cleanup(&p->map);
-  selector__free_idle(p);
+  selector__send_waiters_away(p);
+  selector__drop_all(p);
   selector__drain_all(p);
   leaked = !afdio__queue_empty(&p->graveyard) || p->probe_busy;
+  while ((n = afdio__queue_pop_front(&p->wakers)) != NULL)
+    afdio__waker_free(afdio__waker_from_node(n));
   LeaveCriticalSection(&p->lock);
-  afdio__waker_free_all(&p->wakers);
   /* Leaked states keep their group (and its handle): a poll may still
    * write into them. */
   if (!leaked)
@@ -367,11 +443,8 @@ static int selector__add(afdio_poller_t *p, afdio_socket_t sock, uintptr_t base,
     return err;
   }
   afdio__sock_state_set(s, token, interest);
-  /* The first poll goes out now: "takes effect at once", and a closed
-   * socket is then noticed from the start. Only while the zombie's poll is
-   * still in the kernel (cancelled, not completed yet) does it wait for
-   * that poll's packet, never two polls on one socket (AFD-NOTES 8). */
-  return selector__update(p, s);
+  selector__queue(p, s);
+  return 0;
 }
 
 int afdio_poller_register(afdio_poller_t *p, afdio_socket_t sock,
@@ -384,12 +457,14 @@ int afdio_poller_register(afdio_poller_t *p, afdio_socket_t sock,
   if (err < 0)
     return err;
   /* Outside the lock: these are system calls (server round trips under
-   * Wine) that other threads need not wait for. */
+   * Wine) that other threads need not wait for. The one kernel call of a
+   * registration: the poll itself goes out with the next wait. */
   err = afdio__base_socket_get(sock, &base);
   if (err < 0)
     return err;
   EnterCriticalSection(&p->lock);
   err = selector__add(p, sock, base, token, interest);
+  selector__flush_if_polling(p);
   LeaveCriticalSection(&p->lock);
   return err;
 }
@@ -402,11 +477,17 @@ static afdio__sock_state_t *selector__find(afdio_poller_t *p,
   if (s != NULL && afdio__sock_state_deleted(s))
     return NULL; /* a zombie */
   if (s != NULL && afdio__sock_state_closed(s)) {
-    afdio__sock_state_delete(s);
-    selector__bury(p, s);
+    selector__drop(p, s);
     return NULL;
   }
   return s;
+}
+
+/* Queues s if it now needs an update, and flushes for a blocked waiter. */
+static void selector__changed(afdio_poller_t *p, afdio__sock_state_t *s) {
+  if (afdio__sock_state_stale(s))
+    selector__queue(p, s);
+  selector__flush_if_polling(p);
 }
 
 int afdio_poller_reregister(afdio_poller_t *p, afdio_socket_t sock,
@@ -423,10 +504,10 @@ int afdio_poller_reregister(afdio_poller_t *p, afdio_socket_t sock,
   if (s == NULL) {
     err = AFDIO_ENOENT;
   } else {
+    /* A result dequeued but not reported yet (in the stash) is taken with
+     * the new token and interest. */
     afdio__sock_state_set(s, token, interest);
-    /* A result taken but not reported yet carries the old token and
-     * interest: it is dropped and the new poll reports what holds now. */
-    err = selector__update(p, s);
+    selector__changed(p, s);
   }
   LeaveCriticalSection(&p->lock);
   return err;
@@ -439,8 +520,8 @@ int afdio_poller_deregister(afdio_poller_t *p, afdio_socket_t sock) {
   EnterCriticalSection(&p->lock);
   s = selector__find(p, sock);
   if (s != NULL) {
-    afdio__sock_state_delete(s);
-    selector__bury(p, s);
+    selector__drop(p, s);
+    selector__flush_if_polling(p);
   }
   LeaveCriticalSection(&p->lock);
   return s == NULL ? AFDIO_ENOENT : 0;
@@ -457,9 +538,41 @@ int afdio_poller_rearm(afdio_poller_t *p, afdio_socket_t sock,
   if (s == NULL)
     err = AFDIO_ENOENT;
   else if (afdio__sock_state_rearm(s, events))
-    err = selector__update(p, s);
+    selector__changed(p, s);
   LeaveCriticalSection(&p->lock);
   return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Wakers                                                                    */
+
+int afdio_waker_new(afdio_poller_t *poller, uint64_t token,
+                    afdio_waker_t **out) {
+  afdio_waker_t *w;
+  int err;
+  if (out != NULL)
+    *out = NULL;
+  if (poller == NULL || out == NULL)
+    return AFDIO_EINVAL;
+  err = afdio__waker_new(poller->port, poller, token, &w);
+  if (err < 0)
+    return err;
+  EnterCriticalSection(&poller->lock);
+  afdio__queue_push_back(&poller->wakers, afdio__waker_node(w));
+  LeaveCriticalSection(&poller->lock);
+  *out = w;
+  return 0;
+}
+
+int afdio_waker_delete(afdio_waker_t *waker) {
+  afdio_poller_t *poller;
+  if (waker == NULL)
+    return AFDIO_EINVAL;
+  poller = afdio__waker_owner(waker);
+  EnterCriticalSection(&poller->lock);
+  afdio__waker_free(waker);
+  LeaveCriticalSection(&poller->lock);
+  return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -503,42 +616,81 @@ static size_t selector__process(afdio_poller_t *p, OVERLAPPED_ENTRY *entries,
   return n;
 }
 
-int afdio_poller_wait(afdio_poller_t *p, afdio_event_t *events,
-                      size_t capacity, int64_t timeout_ms) {
+/* How many packets to ask the port for. Asking for more than are queued
+ * costs nothing on Windows, but under Wine the dequeue is one server
+ * request per packet plus one that finds the queue empty: with one packet
+ * per wait (a few busy sockets) that empty request is a sixth of what an
+ * event costs through the port (bench/wine_requests.sh). So the batch
+ * follows what the port gives: it drops to what the last dequeue found
+ * when that was less than asked, and grows again (doubling) once a batch
+ * of 1 was filled 8 times in a row, or any larger batch once. A burst on
+ * Windows pays at most 8 extra dequeue calls before batches are large. */
+static ULONG selector__batch(const afdio_poller_t *p, size_t capacity) {
+  unsigned b = p->batch;
+  if (b > capacity)
+    b = (unsigned)capacity; /* each packet gives at most one event */
+  return (ULONG)(b < 1 ? 1 : b);
+}
+
+static void selector__batch_learn(afdio_poller_t *p, int asked, int got) {
+  if (got <= 0)
+    return; /* a timeout says nothing about the backlog */
+  if (got < asked) {
+    p->batch = (unsigned)got;
+    p->fills = 0;
+  } else if (asked > 1 || ++p->fills >= 8) {
+    p->batch = asked * 2 > SELECTOR__BATCH ? SELECTOR__BATCH : asked * 2;
+    p->fills = 0;
+  }
+}
+
+/* One blocking round in the port, the lock released around it. Returns the
+ * packets dequeued, or AFDIO_E*. */
+static int selector__poll_port(afdio_poller_t *p, OVERLAPPED_ENTRY *entries,
+                               size_t capacity, DWORD wait_ms) {
+  ULONG asked = selector__batch(p, capacity);
+  int got;
+  p->polling++;
+  LeaveCriticalSection(&p->lock);
+  got = afdio__port_get_many(p->port, entries, asked, wait_ms);
+  EnterCriticalSection(&p->lock);
+  p->polling--;
+  selector__batch_learn(p, (int)asked, got);
+  return got;
+}
+
+/* The wait loop proper, under the lock: flush, then dequeue until there is
+ * an event, the deadline passes or the poller is being deleted. */
+static int selector__wait(afdio_poller_t *p, afdio_event_t *events,
+                          size_t capacity, int64_t timeout_ms) {
   OVERLAPPED_ENTRY entries[SELECTOR__BATCH];
   LONGLONG deadline = 0, freq = 1;
-  DWORD wait_ms;
+  DWORD wait_ms = 0;
   size_t n;
   int got, empty_rounds = 0;
-  if (p == NULL || events == NULL || capacity == 0)
-    return AFDIO_EINVAL;
-  if (capacity > INT32_MAX)
-    capacity = INT32_MAX;
   if (timeout_ms > 0)
     deadline = selector__deadline(timeout_ms, &freq);
-  EnterCriticalSection(&p->lock);
   selector__flush(p);
   n = selector__take_stash(p, events, capacity);
-  for (wait_ms = 0; n == 0;) {
+  while (n == 0) {
     if (timeout_ms < 0)
       wait_ms = INFINITE;
     else if (timeout_ms > 0)
       wait_ms = selector__remaining(deadline, freq);
-    LeaveCriticalSection(&p->lock);
-    /* Each packet gives at most one event: never take more than fit. */
-    got = afdio__port_get_many(
-        p->port, entries,
-        (ULONG)(capacity < SELECTOR__BATCH ? capacity : SELECTOR__BATCH),
-        wait_ms);
-    EnterCriticalSection(&p->lock);
-    if (got < 0) {
-      LeaveCriticalSection(&p->lock);
+    got = selector__poll_port(p, entries, capacity, wait_ms);
+    if (got < 0)
       return AFDIO_EIO;
-    }
     n = selector__process(p, entries, got, events);
-    selector__flush(p);
-    if (n == 0)
+    if (p->closing) {
+      /* Pass the wake-up on to the next blocked waiter. */
+      if (p->polling > 0)
+        (void)afdio__port_post(p->port, &p->close_op);
+      return AFDIO_ECANCELED;
+    }
+    if (n == 0) {
+      selector__flush(p);
       n = selector__take_stash(p, events, capacity);
+    }
     /* A zero-timeout round that found nothing gets one more: under Wine 8
      * the first call only runs the server APC that posts a completion of
      * this thread's poll (see selector__drain_to_stash); on Windows it
@@ -546,6 +698,29 @@ int afdio_poller_wait(afdio_poller_t *p, afdio_event_t *events,
     if (wait_ms == 0 && got == 0 && empty_rounds++ > 0)
       break;
   }
-  LeaveCriticalSection(&p->lock);
+  /* What this round queued (a level socket to poll again) is left for the
+   * caller's next wait, after it has read; but threads still blocked here
+   * must see it now. */
+  selector__flush_if_polling(p);
   return (int)n;
+}
+
+int afdio_poller_wait(afdio_poller_t *p, afdio_event_t *events,
+                      size_t capacity, int64_t timeout_ms) {
+  int rc;
+  if (p == NULL || events == NULL || capacity == 0)
+    return AFDIO_EINVAL;
+  if (capacity > INT32_MAX)
+    capacity = INT32_MAX;
+  EnterCriticalSection(&p->lock);
+  if (p->closing) {
+    LeaveCriticalSection(&p->lock);
+    return AFDIO_ECANCELED;
+  }
+  p->waiters++;
+  rc = selector__wait(p, events, capacity, timeout_ms);
+  if (--p->waiters == 0 && p->closing)
+    WakeAllConditionVariable(&p->left);
+  LeaveCriticalSection(&p->lock);
+  return rc;
 }

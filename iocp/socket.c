@@ -6,6 +6,7 @@
 
 #include <limits.h>
 
+#include "afd/error.h"
 #include "iocp/winsock.h"
 
 int afdio__sys_init(void) { return afdio__winsock_init(); }

@@ -3,6 +3,8 @@
  * flight left behind. */
 #include <criterion/criterion.h>
 
+#include <string.h>
+
 #include "util.h"
 
 #define T .timeout = 15, .fini = util_fini
@@ -37,6 +39,12 @@ Test(poller_close, closing_a_socket_with_an_event_queued_drops_the_event, T) {
   util_send_all(b, 10);
   cr_assert_eq(util_wait_readable(a, 2000), 1);
   cr_assert_eq(util_close(a), 0);
+  /* epoll and kqueue drop the registration at close. On Windows the poll
+   * completed before the close and its packet is queued: that one event
+   * may still be reported (README, "Closing a registered socket"), never
+   * more. */
+  if (strcmp(afdio_backend(), "afd") == 0)
+    cr_assert_leq(util_count_events_for(p, 1, 100, NULL), 1);
   util_expect_no_event_for(p, 1, 100);
 }
 
@@ -109,6 +117,16 @@ Test(poller_close, a_reused_value_right_after_close_without_a_wait, T) {
     pair(&fresh, &peer);
   }
   int rc = afdio_poller_register(p, fresh, 2, AFDIO_READABLE);
+  /* On Windows the old registration had no poll in flight (its event had
+   * just been returned), so nothing showed the close: the value still maps
+   * to it, register says AFDIO_EEXIST and deregistering the value is the
+   * recovery (README, "Closing a registered socket"). */
+  if (fresh == old && strcmp(afdio_backend(), "afd") == 0) {
+    cr_assert_eq(rc, AFDIO_EEXIST, "register of the reused value: %s",
+                 afdio_err_name(rc));
+    cr_assert_eq(afdio_poller_deregister(p, fresh), 0);
+    rc = afdio_poller_register(p, fresh, 2, AFDIO_READABLE);
+  }
   cr_assert_eq(rc, 0, "register of the new socket: %s", afdio_err_name(rc));
   util_send_all(peer, 1);
   util_expect_event(p, 2, AFDIO_READABLE, 2000);
@@ -161,19 +179,28 @@ Test(poller_close, closing_many_registered_sockets_leaves_the_poller_working,
   util_send_all(b[N - 1], 1);
   /* Collect for a while: only the open socket may report. */
   afdio_event_t ev[16];
-  int stale = 0, live = 0;
+  int stale = 0, live = 0, seen[N] = {0};
   double deadline = util_now_ms() + 200;
   while (util_now_ms() < deadline) {
     int n = afdio_poller_wait(p, ev, 16, 20);
     cr_assert_geq(n, 0);
     for (int i = 0; i < n; i++) {
-      if (ev[i].token == N - 1)
+      cr_assert_lt(ev[i].token, (uint64_t)N);
+      if (ev[i].token == N - 1) {
         live++;
-      else
-        stale++;
+        continue;
+      }
+      stale++;
+      /* Windows: a socket whose data arrived before its close had its poll
+       * completed already; that one event may come, once, and none for
+       * the sockets closed idle (README, "Closing a registered socket"). */
+      cr_assert(strcmp(afdio_backend(), "afd") == 0 && ev[i].token % 2 == 0 &&
+                    seen[ev[i].token]++ == 0,
+                "event for closed socket %llu",
+                (unsigned long long)ev[i].token);
     }
   }
-  cr_assert_eq(stale, 0, "%d events for closed sockets", stale);
+  cr_log_info("%d event(s) for sockets closed with data pending", stale);
   cr_assert_geq(live, 1, "the open socket was not reported");
 }
 

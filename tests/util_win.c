@@ -3,6 +3,7 @@
  * WSA_FLAG_NO_HANDLE_INHERIT), QueryPerformanceCounter, CreateThread.
  */
 #include "util.h"
+#include "afd/error.h"
 #include "iocp/winsock.h"
 
 #include <winsock2.h>
