@@ -544,6 +544,10 @@ AFDIO_API int afdio_stream_pair(afdio_stream_t **a, afdio_stream_t **b);
 
 /* Reads up to len bytes. Returns the count, 0 at the end of the stream
  * (the peer shut down or closed), or 0 at once for len 0 (no system call).
+ * A count below len means the receive queue was emptied: like AFDIO_EAGAIN
+ * it re-arms AFDIO_READABLE, so an edge loop may stop reading there and
+ * wait; bytes left or arriving later are reported (at worst one extra
+ * event, never a lost one). readv and peek re-arm on AFDIO_EAGAIN only.
  * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (nothing to read: re-arms
  * AFDIO_READABLE); AFDIO_ECONNRESET (the peer reset; later reads may give
  * 0, and Wine 8 gives 0 at once); AFDIO_ECONNABORTED; AFDIO_ENOTCONN (not
@@ -565,7 +569,8 @@ AFDIO_API ptrdiff_t afdio_stream_peek(afdio_stream_t *stream, void *buf,
                                       size_t len);
 
 /* Writes up to len bytes; returns how many were taken (maybe fewer: write
- * the rest later). 0 at once for len 0 (no system call).
+ * the rest later). 0 at once for len 0 (no system call). A count below len
+ * (the send buffer filled) re-arms AFDIO_WRITABLE as AFDIO_EAGAIN does.
  * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (the send buffer is full:
  * re-arms AFDIO_WRITABLE); AFDIO_EPIPE (Unix: this side shut down writing,
  * or, on Linux, after the peer reset); AFDIO_ESHUTDOWN (Windows: this side

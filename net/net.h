@@ -66,6 +66,12 @@ int afdio__net_deregister(struct afdio__net *n);
 ptrdiff_t afdio__net_result(const struct afdio__net *n, ptrdiff_t result,
                             uint32_t events);
 
+/* As afdio__net_result(), for stream I/O of asked bytes: a short count
+ * re-arms as would-block does. */
+ptrdiff_t afdio__net_stream_result(const struct afdio__net *n,
+                                   ptrdiff_t result, size_t asked,
+                                   uint32_t events);
+
 int afdio__net_local_addr(const struct afdio__net *n, afdio_addr_t *addr);
 int afdio__net_peer_addr(const struct afdio__net *n, afdio_addr_t *addr);
 int afdio__net_take_error(const struct afdio__net *n);

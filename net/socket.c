@@ -81,12 +81,29 @@ int afdio__net_deregister(struct afdio__net *n) {
 
 ptrdiff_t afdio__net_result(const struct afdio__net *n, ptrdiff_t result,
                             uint32_t events) {
-  /* Only a real "would block" re-arms, never a short count (mio#1131). A
-   * failed rearm (the caller deregistered behind our back) changes
+  /* A failed rearm (the caller deregistered behind our back) changes
    * nothing for the caller: the I/O result stands. */
   if (result == AFDIO_EAGAIN && n->poller != NULL)
     (void)afdio_poller_rearm(n->poller, n->sock, events);
   return result;
+}
+
+ptrdiff_t afdio__net_stream_result(const struct afdio__net *n,
+                                   ptrdiff_t result, size_t asked,
+                                   uint32_t events) {
+  /* A stream read or write that moved fewer bytes than asked found the
+   * receive queue empty or the send buffer full: as good as would-block,
+   * so it re-arms too (tokio does the same), and a caller may wait instead
+   * of making the call that would block. Nothing is lost: on Windows the
+   * next poll checks readiness when it is armed, and epoll and kqueue
+   * report data or room that comes later as a new edge. A re-arm that was
+   * not needed costs at most one extra event. (mio#1131 re-arms only on
+   * would-block because its re-arm costs a cancel; ours costs nothing.) */
+  if (result > 0 && (size_t)result < asked && n->poller != NULL) {
+    (void)afdio_poller_rearm(n->poller, n->sock, events);
+    return result;
+  }
+  return afdio__net_result(n, result, events);
 }
 
 int afdio__net_local_addr(const struct afdio__net *n, afdio_addr_t *addr) {

@@ -1,6 +1,7 @@
 /* Streams: TCP or Unix-domain, connected or accepted. Every I/O result goes
  * through afdio__net_result(), which re-arms the edge registration on
- * "would block". */
+ * "would block", or, for read and write, afdio__net_stream_result(), which
+ * also re-arms on a short count. */
 #include "net/net.h"
 
 #include <stdlib.h>
@@ -78,9 +79,9 @@ ptrdiff_t afdio_stream_read(afdio_stream_t *stream, void *buf, size_t len) {
     return AFDIO_EINVAL;
   if (len == 0)
     return 0;
-  return afdio__net_result(&stream->net,
-                           afdio__sys_recv(stream->net.sock, buf, len, 0),
-                           AFDIO_READABLE);
+  return afdio__net_stream_result(
+      &stream->net, afdio__sys_recv(stream->net.sock, buf, len, 0), len,
+      AFDIO_READABLE);
 }
 
 ptrdiff_t afdio_stream_peek(afdio_stream_t *stream, void *buf, size_t len) {
@@ -111,9 +112,9 @@ ptrdiff_t afdio_stream_write(afdio_stream_t *stream, const void *buf,
     return AFDIO_EINVAL;
   if (len == 0)
     return 0;
-  return afdio__net_result(&stream->net,
-                           afdio__sys_send(stream->net.sock, buf, len),
-                           AFDIO_WRITABLE);
+  return afdio__net_stream_result(&stream->net,
+                                  afdio__sys_send(stream->net.sock, buf, len),
+                                  len, AFDIO_WRITABLE);
 }
 
 ptrdiff_t afdio_stream_writev(afdio_stream_t *stream, const afdio_buf_t *bufs,

@@ -277,6 +277,32 @@ Test(net_tcp, short_read_does_not_rearm_but_the_data_is_still_there,
   util_expect_event(p, T_SERVER, AFDIO_READABLE, 2000);
 }
 
+/* A read that returns less than asked emptied the receive queue: it re-arms
+ * like AFDIO_EAGAIN, so a loop may stop there (one read per event) and
+ * still hear about the next data. */
+Test(net_tcp, a_short_read_rearms_so_the_next_data_is_reported,
+     .fini = fini, .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_stream_t *c, *s;
+  char buf[64];
+  pair(p, &c, &s);
+  cr_assert_eq(afdio_stream_register(s, p, T_SERVER, AFDIO_READABLE), 0);
+  for (int round = 0; round < 3; round++) {
+    write_all(c, "hello");
+    util_expect_event(p, T_SERVER, AFDIO_READABLE, 2000);
+    cr_assert_eq(afdio_stream_read(s, buf, sizeof buf), 5);
+  }
+  /* Re-armed with data left (a read of 2 of 5 is not short of the queue,
+   * but a later short read is): the event comes, at worst, once more. */
+  write_all(c, "world");
+  util_expect_event(p, T_SERVER, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_stream_read(s, buf, 2), 2);
+  cr_assert_eq(afdio_stream_read(s, buf, sizeof buf), 3);
+  cr_assert_leq(util_count_events_for(p, T_SERVER, 50, NULL), 1);
+  write_all(c, "!");
+  util_expect_event(p, T_SERVER, AFDIO_READABLE, 2000);
+}
+
 Test(net_tcp, peek_does_not_lose_readiness, .fini = fini, .timeout = 10) {
   afdio_poller_t *p = util_poller();
   afdio_stream_t *c, *s;
