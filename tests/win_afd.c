@@ -514,3 +514,36 @@ Test(win_afd, a_socket_registered_by_a_thread_that_exited_still_reports, T) {
   util_send_all(b, 1);
   util_expect_event(p, 7, AFDIO_READABLE, 2000);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Threads at the edges of the poller's life                                 */
+
+/* Servers delete the poller at shutdown while other threads still wait
+ * (wepoll's epoll_close allows it). The blocked waits return
+ * AFDIO_ECANCELED, and the delete frees nothing before they have left: the
+ * sanitizer and valgrind runs would see a use after free. The waits may
+ * also end by their own timeout if the delete comes late; then they
+ * return 0. A registered socket with a poll in flight rides along. */
+Test(win_afd, deleting_the_poller_sends_blocked_waiters_away, T) {
+  afdio_poller_t *p = NULL;
+  afdio_socket_t a, b;
+  cr_assert_eq(afdio_poller_new(&p), 0);
+  pair(&a, &b);
+  cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_READABLE), 0);
+  util_blocked_wait_t w1 = {.timeout_ms = 5000, .result = -100};
+  util_blocked_wait_t w2 = {.timeout_ms = -1, .result = -100};
+  util_thread_t *t1 = util_blocked_wait_start(&w1, p);
+  util_thread_t *t2 = util_blocked_wait_start(&w2, p);
+  cr_assert_not_null(t1);
+  cr_assert_not_null(t2);
+  int rc = afdio_poller_delete(p);
+  cr_assert_eq(util_thread_join(t1), 0);
+  cr_assert_eq(util_thread_join(t2), 0);
+  cr_assert_eq(rc, 0);
+  cr_assert(w1.result == AFDIO_ECANCELED || w1.result == 0,
+            "first waiter: %d", w1.result);
+  cr_assert_eq(w2.result, AFDIO_ECANCELED, "infinite waiter: %d", w2.result);
+  cr_assert_lt(w2.took_ms, 4000.0);
+  cr_assert_eq(util_close(a), 0);
+  cr_assert_eq(util_close(b), 0);
+}
