@@ -181,9 +181,12 @@ AFDIO_API int afdio_poller_new(afdio_poller_t **out);
 /* Destroys the poller and every waker created on it. Registrations are
  * dropped (the sockets stay open: they belong to the caller); polls still in
  * flight are cancelled and their completions drained before anything is
- * freed, so nothing leaks. No other thread may use the poller during or
- * after this call. Errors: AFDIO_EINVAL (poller is NULL).
- * Thread safety: none; the last call on the poller. */
+ * freed, so nothing leaks. Windows: threads blocked in afdio_poller_wait()
+ * on this poller return AFDIO_ECANCELED, and nothing is freed before the
+ * last of them has left. Calls that begin after this one returned are the
+ * caller's error. Errors: AFDIO_EINVAL (poller is NULL).
+ * Thread safety: the last call on the poller, except for waits already
+ * blocked on Windows (above). */
 AFDIO_API int afdio_poller_delete(afdio_poller_t *poller);
 
 /* Registers socket with a 64-bit token (any value; it is only given back in
@@ -194,6 +197,9 @@ AFDIO_API int afdio_poller_delete(afdio_poller_t *poller);
  * AFDIO_ENOTSOCK (not a socket; on Unix, a descriptor the backend cannot
  * watch, such as a regular file); AFDIO_EBADF (closed or invalid handle);
  * AFDIO_ENOMEM; AFDIO_EIO.
+ * Windows: no poll goes out until the next wait (one kernel call here, the
+ * base-socket lookup); a value still registered to a socket closed without
+ * deregistering gives AFDIO_EEXIST (README, "Closing a registered socket").
  * Thread safety: any thread, also while other threads wait; it takes effect
  * at once, without waiting for the next afdio_poller_wait(). */
 AFDIO_API int afdio_poller_register(afdio_poller_t *poller,
@@ -210,8 +216,9 @@ AFDIO_API int afdio_poller_reregister(afdio_poller_t *poller,
 
 /* Removes the registration. Once it returns, no wait that starts afterwards
  * reports an event for this socket, even one that was already queued.
- * Closing a registered socket deregisters it implicitly; deregistering
- * before closing is still the tidy order.
+ * Deregister before closing a socket: on Windows a raw close is seen only
+ * by a poll in flight or by the next wait that arms the registration
+ * (README, "Closing a registered socket", states every case).
  * Errors: AFDIO_EINVAL (poller NULL, invalid socket value); AFDIO_ENOENT (not
  * registered). Thread safety: as register. */
 AFDIO_API int afdio_poller_deregister(afdio_poller_t *poller,
@@ -239,7 +246,10 @@ AFDIO_API int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
  * value stays finite). Events beyond capacity stay queued for the next wait.
  * A wait may report an event whose condition no longer holds (a spurious
  * event): do the I/O and expect AFDIO_EAGAIN. Allocates nothing.
- * Errors: AFDIO_EINVAL (poller or events NULL, capacity 0); AFDIO_EIO.
+ * On Windows the wait is where polls are armed: registrations and re-arms
+ * since the last wait are submitted here, before it blocks.
+ * Errors: AFDIO_EINVAL (poller or events NULL, capacity 0); AFDIO_ECANCELED
+ * (Windows: the poller is being deleted by another thread); AFDIO_EIO.
  * Thread safety: several threads may wait on one poller at once; each event
  * goes to one of them (a oneshot event to exactly one). */
 AFDIO_API int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
