@@ -52,18 +52,17 @@ static void register_reused_value(afdio_poller_t *p, afdio_socket_t old,
   util_expect_no_event_for(p, 1, 100);
 }
 
-/* Found by tests/model.c (seed 1 under Wine, op 2219). AFD backend,
- * iocp/selector.c selector__feed(): a level registration's poll is
- * resubmitted when its event is reported and completes at once (the socket
- * is writable), so its packet sits in the port with no LOCAL_CLOSE poll in
- * flight. The socket is then closed without deregistering and a new socket
- * gets the same SOCKET value. The next wait dequeues the old packet;
- * "resubmit before reporting" succeeds on the NEW socket (same value), so
- * the old token keeps being reported (level) and registering the new socket
- * gives AFDIO_EEXIST. Windows offers no cheap way to see that a value now
- * names another socket, so README documents this window for raw sockets
- * closed without deregistering ("Closing a registered socket"); epoll and
- * kqueue are exact (the kernel drops the registration at close).
+/* Found by tests/model.c (seed 1 under Wine, op 2219), when the AFD backend
+ * still re-submitted a poll before reporting its event. A level
+ * registration reported writable; the socket is then closed without
+ * deregistering and a new socket gets the same SOCKET value before the next
+ * wait. With polls armed at the wait, the old registration has no poll in
+ * flight at the close, so nothing sees it: registering the new socket gives
+ * AFDIO_EEXIST, and a wait that arms the old registration would poll the
+ * new socket with the old token. Windows offers no cheap way to see that a
+ * value now names another socket, so README states this case for raw
+ * sockets closed without deregistering ("Closing a registered socket");
+ * epoll and kqueue are exact (the kernel drops the registration at close).
  * This test holds every backend to what README promises: exact on Unix; on
  * Windows, the documented recovery (deregister the value, register again)
  * works and the old token stops at once. */
