@@ -1,8 +1,22 @@
-//! afdio's build: the library (static and shared), the tests (native with
-//! Criterion, Windows under Wine with the shim runner), cross-compilation,
-//! examples, demo and benchmarks. The backend is chosen here by target OS:
-//! no `#ifdef` forest in the sources.
+//! afdio's build: the library (static and shared) with its headers and
+//! pkg-config file, and the test suite (native with Criterion, Windows under
+//! Wine with the shim runner). The backend is chosen here by target OS: no
+//! `#ifdef` forest in the sources. The developer-only steps (sanitizers, fuzz
+//! replay, cross, examples and demo, benchmarks) live in build/*.zig.
+//!
+//! A project that depends on afdio gets the library (`.linkage` picks static
+//! or shared) and `addWineRun`, which runs its own Windows programs under Wine.
 const std = @import("std");
+const zon = @import("build.zig.zon");
+const wine = @import("build/wine.zig");
+const sanitizers = @import("build/sanitizers.zig");
+const cross = @import("build/cross.zig");
+const examples = @import("build/examples.zig");
+const bench = @import("build/bench.zig");
+
+/// The version, from build.zig.zon only; tests/errors_table.c checks that the
+/// header's AFDIO_VERSION_* macros agree.
+pub const version = std.SemanticVersion.parse(zon.version) catch @compileError("build.zig.zon: .version is not semver");
 
 // ---------------------------------------------------------------------------
 // Sources, one list per folder and backend.
@@ -108,19 +122,6 @@ const test_util_unix = [_][]const u8{
 const shim_runner_windows = [_][]const u8{ "tests/shim/runner_core.c", "tests/shim/runner_win.c" };
 const shim_runner_posix = [_][]const u8{ "tests/shim/runner_core.c", "tests/shim/runner_posix.c" };
 
-/// `zig build cross` targets.
-const cross_targets = [_][]const u8{
-    "x86_64-windows-gnu",
-    "aarch64-windows-gnu",
-    "x86-windows-gnu",
-    "x86_64-linux-gnu",
-    "x86_64-linux-musl",
-    "aarch64-linux-gnu",
-    "x86_64-macos",
-    "aarch64-macos",
-    "x86_64-freebsd",
-};
-
 const windows_test_target = "x86_64-windows-gnu";
 
 const common_flags = [_][]const u8{
@@ -151,41 +152,29 @@ fn backendOf(t: std.Target) Backend {
     };
 }
 
-fn cFlags(b: *std.Build, t: std.Target, extra: []const []const u8) []const []const u8 {
-    var list: std.ArrayList([]const u8) = .empty;
-    list.appendSlice(b.allocator, &common_flags) catch @panic("OOM");
-    if (t.os.tag == .windows)
-        list.appendSlice(b.allocator, &windows_flags) catch @panic("OOM")
-    else
-        list.appendSlice(b.allocator, &unix_flags) catch @panic("OOM");
-    list.appendSlice(b.allocator, extra) catch @panic("OOM");
-    return list.items;
+fn concat(b: *std.Build, lists: []const []const []const u8) []const []const u8 {
+    return std.mem.concat(b.allocator, []const u8, lists) catch @panic("OOM");
 }
 
-fn libSources(b: *std.Build, t: std.Target) []const []const u8 {
-    var list: std.ArrayList([]const u8) = .empty;
-    const a = b.allocator;
-    list.appendSlice(a, &core_sources) catch @panic("OOM");
-    switch (backendOf(t)) {
-        .afd => {
-            list.appendSlice(a, &afd_sources) catch @panic("OOM");
-            list.appendSlice(a, &iocp_sources) catch @panic("OOM");
-        },
-        .epoll => list.appendSlice(a, &epoll_sources) catch @panic("OOM"),
-        .kqueue => list.appendSlice(a, &kqueue_sources) catch @panic("OOM"),
-        .none => list.appendSlice(a, &none_sources) catch @panic("OOM"),
-    }
-    list.appendSlice(a, &net_sources) catch @panic("OOM");
-    return list.items;
+pub fn cFlags(b: *std.Build, t: std.Target, extra: []const []const u8) []const []const u8 {
+    return concat(b, &.{ &common_flags, if (t.os.tag == .windows) &windows_flags else &unix_flags, extra });
 }
 
-fn linkPlatform(m: *std.Build.Module, t: std.Target) void {
-    if (t.os.tag == .windows) {
-        m.linkSystemLibrary("ws2_32", .{});
-    }
+pub fn libSources(b: *std.Build, t: std.Target) []const []const u8 {
+    const backend: []const []const u8 = switch (backendOf(t)) {
+        .afd => concat(b, &.{ &afd_sources, &iocp_sources }),
+        .epoll => &epoll_sources,
+        .kqueue => &kqueue_sources,
+        .none => &none_sources,
+    };
+    return concat(b, &.{ &core_sources, backend, &net_sources });
 }
 
-const LibOptions = struct {
+pub fn linkPlatform(m: *std.Build.Module, t: std.Target) void {
+    if (t.os.tag == .windows) m.linkSystemLibrary("ws2_32", .{});
+}
+
+pub const LibOptions = struct {
     target: std.Build.ResolvedTarget,
     optimize: std.builtin.OptimizeMode,
     linkage: std.builtin.LinkMode,
@@ -201,7 +190,7 @@ const LibOptions = struct {
     beside_dll: bool = false,
 };
 
-fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
+pub fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
     const t = o.target.result;
     const mod = b.createModule(.{
         .target = o.target,
@@ -210,11 +199,8 @@ fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
         .sanitize_thread = if (o.sanitize_thread) true else null,
         .sanitize_c = if (o.installed) .trap else null,
     });
-    const extra: []const []const u8 = if (o.linkage == .dynamic and t.os.tag == .windows)
-        &.{"-DAFDIO_BUILDING_DLL"}
-    else
-        &.{};
-    mod.addCSourceFiles(.{ .files = libSources(b, t), .flags = cFlags(b, t, extra) });
+    const dll = o.linkage == .dynamic and t.os.tag == .windows;
+    mod.addCSourceFiles(.{ .files = libSources(b, t), .flags = cFlags(b, t, if (dll) &.{"-DAFDIO_BUILDING_DLL"} else &.{}) });
     mod.addIncludePath(b.path("include"));
     mod.addIncludePath(b.path("."));
     linkPlatform(mod, t);
@@ -222,10 +208,7 @@ fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
         .name = if (o.beside_dll and o.linkage == .static and t.os.tag == .windows) "afdio_static" else "afdio",
         .linkage = o.linkage,
         .root_module = mod,
-        .version = if (o.linkage == .dynamic and t.os.tag != .windows)
-            .{ .major = 0, .minor = 1, .patch = 0 }
-        else
-            null,
+        .version = if (o.linkage == .dynamic and t.os.tag != .windows) version else null,
     });
     lib.installHeadersDirectory(b.path("include"), "", .{});
     return lib;
@@ -234,56 +217,47 @@ fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
 fn pkgConfig(b: *std.Build, t: std.Target) std.Build.LazyPath {
     const private = if (t.os.tag == .windows) "-lws2_32" else "-lpthread";
     const text = b.fmt(
+        \\# afdio is distributed under the MIT license: share/licenses/afdio/LICENSE.
         \\prefix=${{pcfiledir}}/../..
         \\libdir=${{prefix}}/lib
         \\includedir=${{prefix}}/include
         \\
         \\Name: afdio
         \\Description: Readiness-based non-blocking network I/O (AFD/IOCP, epoll, kqueue)
-        \\Version: 0.1.0
+        \\Version: {s}
+        \\License: MIT
         \\Libs: -L${{libdir}} -lafdio
         \\Libs.private: {s}
         \\Cflags: -I${{includedir}}
         \\
-    , .{private});
+    , .{ zon.version, private });
     return b.addWriteFiles().add("afdio.pc", text);
 }
 
-const TestHalf = struct {
-    target: std.Build.ResolvedTarget,
-    optimize: std.builtin.OptimizeMode,
-    sanitize_thread: bool,
-};
-
-/// Builds one executable per test file for the half's target.
-fn addTestExes(b: *std.Build, h: TestHalf, names: []const []const u8) std.ArrayList(*std.Build.Step.Compile) {
-    const t = h.target.result;
+/// The C files of test executable `name` for target t: the test, the shared
+/// helpers, and with `shim` the Criterion-compatible runner.
+pub fn testSources(b: *std.Build, name: []const u8, t: std.Target, shim: bool) []const []const u8 {
     const windows = t.os.tag == .windows;
-    const lib = addAfdio(b, .{
-        .target = h.target,
-        .optimize = h.optimize,
-        .linkage = .static,
-        .sanitize_thread = h.sanitize_thread,
-        .installed = false,
-    });
-    var utils: std.ArrayList([]const u8) = .empty;
-    utils.appendSlice(b.allocator, &test_util_common) catch @panic("OOM");
-    utils.appendSlice(b.allocator, if (windows) &test_util_windows else &test_util_unix) catch @panic("OOM");
+    const runner: []const []const u8 = if (!shim) &.{} else if (windows) &shim_runner_windows else &shim_runner_posix;
+    return concat(b, &.{ &.{b.fmt("tests/{s}.c", .{name})}, &test_util_common, if (windows) &test_util_windows else &test_util_unix, runner });
+}
 
-    var exes: std.ArrayList(*std.Build.Step.Compile) = .empty;
-    for (names) |name| {
-        const mod = b.createModule(.{
-            .target = h.target,
-            .optimize = h.optimize,
-            .link_libc = true,
-            .sanitize_thread = if (h.sanitize_thread) true else null,
-        });
-        var files: std.ArrayList([]const u8) = .empty;
-        files.append(b.allocator, b.fmt("tests/{s}.c", .{name})) catch @panic("OOM");
-        files.appendSlice(b.allocator, utils.items) catch @panic("OOM");
-        if (windows) files.appendSlice(b.allocator, &shim_runner_windows) catch @panic("OOM");
-        // Tests may use GNU extensions (typeof in the shim's assertions).
-        mod.addCSourceFiles(.{ .files = files.items, .flags = cFlags(b, t, &.{"-std=gnu11"}) });
+/// Tests may use GNU extensions (typeof in the shim's assertions), and
+/// tests/errors_table.c compares the header with build.zig.zon's version.
+pub fn testFlags(b: *std.Build, t: std.Target) []const []const u8 {
+    return cFlags(b, t, &.{ "-std=gnu11", b.fmt("-DAFDIO_TEST_ZON_VERSION=\"{s}\"", .{zon.version}) });
+}
+
+/// Builds one executable per test file for the target: Criterion natively,
+/// the shim runner on Windows.
+pub fn addTestExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode, names: []const []const u8) []*std.Build.Step.Compile {
+    const t = target.result;
+    const windows = t.os.tag == .windows;
+    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static, .installed = false });
+    const exes = b.allocator.alloc(*std.Build.Step.Compile, names.len) catch @panic("OOM");
+    for (names, exes) |name, *exe| {
+        const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
+        mod.addCSourceFiles(.{ .files = testSources(b, name, t, windows), .flags = testFlags(b, t) });
         if (windows) mod.addIncludePath(b.path("tests/shim"));
         mod.addIncludePath(b.path("include"));
         mod.addIncludePath(b.path("tests"));
@@ -291,15 +265,16 @@ fn addTestExes(b: *std.Build, h: TestHalf, names: []const []const u8) std.ArrayL
         mod.linkLibrary(lib);
         linkPlatform(mod, t);
         if (!windows) mod.linkSystemLibrary("criterion", .{});
-        const exe = b.addExecutable(.{ .name = name, .root_module = mod });
+        exe.* = b.addExecutable(.{ .name = name, .root_module = mod });
         // Criterion finds tests through a linker section: keep it.
-        exe.link_gc_sections = false;
-        exes.append(b.allocator, exe) catch @panic("OOM");
+        exe.*.link_gc_sections = false;
     }
     return exes;
 }
 
-fn addSuiteRun(b: *std.Build, half: []const u8, filter: []const u8, exes: []const *std.Build.Step.Compile) *std.Build.Step.Run {
+/// Runs test executables through tests/run-suite.sh (one line per binary,
+/// a closing count; Windows binaries under Wine).
+pub fn addSuiteRun(b: *std.Build, half: []const u8, filter: []const u8, exes: []const *std.Build.Step.Compile) *std.Build.Step.Run {
     const run = b.addSystemCommand(&.{"bash"});
     run.addFileArg(b.path("tests/run-suite.sh"));
     run.addArgs(&.{ half, b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"), filter });
@@ -309,305 +284,62 @@ fn addSuiteRun(b: *std.Build, half: []const u8, filter: []const u8, exes: []cons
     return run;
 }
 
+pub const WineRunOptions = wine.Options;
+
+/// For projects that depend on afdio: runs `exe` (built for Windows) under
+/// Wine as a build step, in a Wine prefix private to the project's build
+/// cache, with a Wine server kept up for the run and `options.timeout_s`
+/// as a bound. The step fails unless the program exits with
+/// `options.expect_exit_code`, and says so clearly when Wine is missing or
+/// older than 7.13 (the first with a working IOCTL_AFD_POLL). In build.zig:
+///     const afdio = @import("afdio");
+///     b.step("test-windows", "...").dependOn(&afdio.addWineRun(b, test_exe, .{}).step);
+pub fn addWineRun(b: *std.Build, exe: *std.Build.Step.Compile, options: WineRunOptions) *std.Build.Step.Run {
+    const self = b.dependencyFromBuildZig(@This(), .{});
+    return wine.addRun(b, self.path("build/wine.sh"), exe, options);
+}
+
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
     const optimize = b.standardOptimizeOption(.{});
-    const filter = b.option([]const u8, "test-filter", "Run only tests matching suite/name (glob)") orelse "";
 
-    // The library, static and shared, for the chosen target.
-    // Both by default; a project that depends on afdio picks one with
-    // .linkage, so that dependency.artifact("afdio") is unambiguous.
+    // The library, static and shared, for the chosen target. Both by
+    // default; a project that depends on afdio picks one with .linkage, so
+    // that dependency.artifact("afdio") is unambiguous.
     const only = b.option(std.builtin.LinkMode, "linkage", "Build only the static or only the dynamic library (default: both)");
     for ([_]std.builtin.LinkMode{ .static, .dynamic }) |linkage| {
         if (only != null and only.? != linkage) continue;
         b.installArtifact(addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = linkage, .beside_dll = only == null }));
     }
     b.getInstallStep().dependOn(&b.addInstallFile(pkgConfig(b, target.result), "lib/pkgconfig/afdio.pc").step);
+    b.installFile("LICENSE", "share/licenses/afdio/LICENSE");
+
+    // A dependent project gets the library only: the rest is afdio's own.
+    if (b.pkg_hash.len != 0) return;
 
     // Tests: native (Criterion) and Windows (shim runner, under Wine).
+    const filter = b.option([]const u8, "test-filter", "Run only tests matching suite/name (glob)") orelse "";
     const native = b.graph.host;
     const windows = b.resolveTargetQuery(std.Target.Query.parse(.{ .arch_os_abi = windows_test_target }) catch unreachable);
-
-    var native_names: std.ArrayList([]const u8) = .empty;
-    native_names.appendSlice(b.allocator, &tests_common) catch @panic("OOM");
-    native_names.appendSlice(b.allocator, &tests_unix_only) catch @panic("OOM");
-    var windows_names: std.ArrayList([]const u8) = .empty;
-    windows_names.appendSlice(b.allocator, &tests_common) catch @panic("OOM");
-    windows_names.appendSlice(b.allocator, &tests_windows_only) catch @panic("OOM");
-
-    // ThreadSanitizer is test-tsan's: Criterion cannot start under it.
-    const native_exes = addTestExes(b, .{ .target = native, .optimize = optimize, .sanitize_thread = false }, native_names.items);
-    const windows_exes = addTestExes(b, .{ .target = windows, .optimize = optimize, .sanitize_thread = false }, windows_names.items);
+    const native_names = concat(b, &.{ &tests_common, &tests_unix_only });
+    const native_exes = addTestExes(b, native, optimize, native_names);
+    const windows_exes = addTestExes(b, windows, optimize, concat(b, &.{ &tests_common, &tests_windows_only }));
 
     const test_native = b.step("test-native", "Build and run the tests natively (Criterion)");
-    test_native.dependOn(&addSuiteRun(b, "native", filter, native_exes.items).step);
+    test_native.dependOn(&addSuiteRun(b, "native", filter, native_exes).step);
     const test_windows = b.step("test-windows", "Build the Windows tests and run them under Wine");
-    test_windows.dependOn(&addSuiteRun(b, "windows", filter, windows_exes.items).step);
+    test_windows.dependOn(&addSuiteRun(b, "windows", filter, windows_exes).step);
     const test_step = b.step("test", "Run both halves: native and Windows under Wine");
     test_step.dependOn(test_native);
     test_step.dependOn(test_windows);
 
     const test_build = b.step("test-build", "Build every test executable, run none");
-    for (native_exes.items) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/native" } } }).step);
-    for (windows_exes.items) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/windows" } } }).step);
+    for (native_exes) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/native" } } }).step);
+    for (windows_exes) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/windows" } } }).step);
 
-    // ASan + UBSan: Zig 0.15 ships no AddressSanitizer runtime, so this half
-    // is compiled by the system's gcc from the same source lists.
-    const test_asan = b.step("test-asan", "Run the native tests under ASan+UBSan (built with gcc)");
-    test_asan.dependOn(&addGccSanitizedSuite(b, filter, native_names.items).step);
-
-    // ThreadSanitizer: the threaded suites with the pthread shim runner,
-    // since Criterion itself cannot start under TSan.
-    const test_tsan = b.step("test-tsan", "Run the threaded native tests under ThreadSanitizer (shim runner)");
-    test_tsan.dependOn(&addSuiteRun(b, "native", filter, addTsanExes(b, native, optimize).items).step);
-
-    // The fuzz corpus replayed without the fuzzer (ASan+UBSan, gcc).
-    const fuzz_replay = b.addSystemCommand(&.{ "bash", "tests/fuzz/run.sh", "replay" });
-    fuzz_replay.addArg(b.cache_root.join(b.allocator, &.{"fuzz-replay"}) catch @panic("OOM"));
-    fuzz_replay.has_side_effects = true;
-    fuzz_replay.setCwd(b.path("."));
-    b.step("test-fuzz-replay", "Replay the fuzz corpus (tests/fuzz/corpus) natively, without the fuzzer").dependOn(&fuzz_replay.step);
-
-    const test_valgrind = b.step("test-valgrind", "Run the native tests under valgrind memcheck");
-    // valgrind cannot run every instruction of the host CPU (it stops with
-    // SIGILL inside Zig's memset on AVX-512 machines): build for baseline.
-    const baseline = b.resolveTargetQuery(.{ .cpu_model = .baseline });
-    const valgrind_exes = addTestExes(b, .{ .target = baseline, .optimize = optimize, .sanitize_thread = false }, native_names.items);
-    test_valgrind.dependOn(&addSuiteRun(b, "native-valgrind", filter, valgrind_exes.items).step);
-
-    // Cross-compilation of the library for every supported target.
-    const cross = b.step("cross", "Build the library for every supported target");
-    for (cross_targets) |triple| {
-        const t = b.resolveTargetQuery(std.Target.Query.parse(.{ .arch_os_abi = triple }) catch unreachable);
-        const dir: std.Build.InstallDir = .{ .custom = b.fmt("cross/{s}", .{triple}) };
-        for ([_]std.builtin.LinkMode{ .static, .dynamic }) |linkage| {
-            const dll = linkage == .dynamic and t.result.os.tag == .windows;
-            cross.dependOn(&b.addInstallArtifact(addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = linkage, .beside_dll = true }), .{
-                .dest_dir = .{ .override = dir },
-                .h_dir = .disabled,
-                .implib_dir = if (dll) .{ .override = dir } else .default,
-                .pdb_dir = .disabled,
-            }).step);
-        }
-    }
-
-    // Examples and the demo.
-    addExamples(b, native, windows, optimize);
-    addBenchCancel(b, windows);
-
-    // Benchmarks (bench/): built for the host and for Windows, run by bench/run.sh.
-    addBench(b, native, windows, optimize);
-}
-
-/// `zig build bench-cancel`: bench/cancel_cost.c (AFD group size vs the
-/// cost of an interest change), built for Windows and run under Wine.
-fn addBenchCancel(b: *std.Build, windows: std.Build.ResolvedTarget) void {
-    const mod = b.createModule(.{ .target = windows, .optimize = .ReleaseFast, .link_libc = true });
-    mod.addCSourceFiles(.{ .files = &.{"bench/cancel_cost.c"}, .flags = cFlags(b, windows.result, &.{}) });
-    mod.addIncludePath(b.path("include"));
-    mod.linkLibrary(addAfdio(b, .{ .target = windows, .optimize = .ReleaseFast, .linkage = .static }));
-    linkPlatform(mod, windows.result);
-    const exe = b.addExecutable(.{ .name = "cancel_cost", .root_module = mod });
-    const run = b.addSystemCommand(&.{ "bash", "-c", "set -e; . tests/wine-env.sh \"$0\"; wine \"$1\"" });
-    run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
-    run.addArtifactArg(exe);
-    run.has_side_effects = true;
-    run.setCwd(b.path("."));
-    b.step("bench-cancel", "Measure AFD cancel cost by group size (under Wine)").dependOn(&run.step);
-}
-
-// ---------------------------------------------------------------------------
-// Examples (examples/<name>.c), built for the host and for Windows, each
-// linked with the shared helpers and its platform's glue file (no #if in the
-// examples). `zig build examples` installs them; `zig build demo` runs
-// examples/demo.sh: the Windows servers under Wine, driven by the native
-// client, wrk and curl.
-
-const example_programs = [_][]const u8{ "poll_hello", "echo_server", "echo_client", "http_hello", "udp_echo" };
-const example_common = [_][]const u8{"examples/common.c"};
-const example_unix = [_][]const u8{"examples/signal_unix.c"};
-const example_windows = [_][]const u8{"examples/signal_win.c"};
-
-fn addExampleExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) [example_programs.len]*std.Build.Step.Compile {
-    const t = target.result;
-    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
-    var exes: [example_programs.len]*std.Build.Step.Compile = undefined;
-    for (example_programs, 0..) |name, i| {
-        const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
-        mod.addCSourceFiles(.{ .files = &.{b.fmt("examples/{s}.c", .{name})}, .flags = cFlags(b, t, &.{}) });
-        if (std.mem.eql(u8, name, "http_hello"))
-            mod.addCSourceFiles(.{ .files = &.{"examples/http_parse.c"}, .flags = cFlags(b, t, &.{}) });
-        mod.addCSourceFiles(.{ .files = &example_common, .flags = cFlags(b, t, &.{}) });
-        mod.addCSourceFiles(.{ .files = if (t.os.tag == .windows) &example_windows else &example_unix, .flags = cFlags(b, t, &.{}) });
-        mod.addIncludePath(b.path("include"));
-        mod.linkLibrary(lib);
-        linkPlatform(mod, t);
-        exes[i] = b.addExecutable(.{ .name = name, .root_module = mod });
-    }
-    return exes;
-}
-
-fn exampleIndex(name: []const u8) usize {
-    for (example_programs, 0..) |n, i| {
-        if (std.mem.eql(u8, n, name)) return i;
-    }
-    unreachable;
-}
-
-fn addExamples(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) void {
-    const examples_step = b.step("examples", "Build the examples for the host and for Windows");
-    const native_exes = addExampleExes(b, native, optimize);
-    const windows_exes = addExampleExes(b, windows, optimize);
-    for (native_exes) |exe|
-        examples_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "examples/native" } } }).step);
-    for (windows_exes) |exe|
-        examples_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "examples/windows" } } }).step);
-
-    // The demo measures, so it is always optimized (as the benchmarks are).
-    const opt: std.builtin.OptimizeMode = if (optimize == .Debug) .ReleaseFast else optimize;
-    const demo_native = if (opt == optimize) native_exes else addExampleExes(b, native, opt);
-    const demo_windows = if (opt == optimize) windows_exes else addExampleExes(b, windows, opt);
-    const demo = b.step("demo", "Run the Windows echo and HTTP servers under Wine against the native client, wrk and curl");
-    const run = b.addSystemCommand(&.{"bash"});
-    run.addFileArg(b.path("examples/demo.sh"));
-    run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
-    run.addArtifactArg(demo_native[exampleIndex("echo_client")]);
-    run.addArtifactArg(demo_windows[exampleIndex("echo_server")]);
-    run.addArtifactArg(demo_windows[exampleIndex("http_hello")]);
-    run.addArtifactArg(demo_native[exampleIndex("udp_echo")]);
-    run.addArtifactArg(demo_windows[exampleIndex("udp_echo")]);
-    run.has_side_effects = true;
-    run.setCwd(b.path("."));
-    demo.dependOn(&run.step);
-}
-
-/// The tests `zig build test-tsan` runs: the threaded suites.
-const tests_tsan = [_][]const u8{ "poller_threads", "torture", "model" };
-
-/// Builds tests_tsan natively with -fsanitize=thread, linked with the
-/// pthread shim runner (tests/shim/runner_posix.c) instead of Criterion.
-fn addTsanExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) std.ArrayList(*std.Build.Step.Compile) {
-    const t = target.result;
-    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static, .sanitize_thread = true, .installed = false });
-    var exes: std.ArrayList(*std.Build.Step.Compile) = .empty;
-    for (tests_tsan) |name| {
-        const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true, .sanitize_thread = true });
-        var files: std.ArrayList([]const u8) = .empty;
-        files.append(b.allocator, b.fmt("tests/{s}.c", .{name})) catch @panic("OOM");
-        files.appendSlice(b.allocator, &test_util_common) catch @panic("OOM");
-        files.appendSlice(b.allocator, &test_util_unix) catch @panic("OOM");
-        files.appendSlice(b.allocator, &shim_runner_posix) catch @panic("OOM");
-        mod.addCSourceFiles(.{ .files = files.items, .flags = cFlags(b, t, &.{"-std=gnu11"}) });
-        mod.addIncludePath(b.path("tests/shim"));
-        mod.addIncludePath(b.path("include"));
-        mod.addIncludePath(b.path("tests"));
-        mod.addIncludePath(b.path("."));
-        mod.linkLibrary(lib);
-        mod.linkSystemLibrary("pthread", .{});
-        exes.append(b.allocator, b.addExecutable(.{ .name = b.fmt("{s}_tsan", .{name}), .root_module = mod })) catch @panic("OOM");
-    }
-    return exes;
-}
-
-/// Builds each native test file with gcc -fsanitize=address,undefined and
-/// runs them through tests/run-suite.sh. Always rebuilt (headers are not
-/// tracked as inputs here); gcc is quick on these few files.
-fn addGccSanitizedSuite(b: *std.Build, filter: []const u8, names: []const []const u8) *std.Build.Step.Run {
-    const host = b.graph.host.result;
-    const run = b.addSystemCommand(&.{"bash"});
-    run.addFileArg(b.path("tests/run-suite.sh"));
-    run.addArgs(&.{ "native-asan", b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"), filter });
-    for (names) |name| {
-        const cc = b.addSystemCommand(&.{ "gcc", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer" });
-        cc.addArgs(cFlags(b, host, &.{ "-std=gnu11", "-Iinclude", "-I.", "-Itests" }));
-        for (libSources(b, host)) |src| cc.addFileArg(b.path(src));
-        cc.addFileArg(b.path(b.fmt("tests/{s}.c", .{name})));
-        for (test_util_common) |src| cc.addFileArg(b.path(src));
-        for (test_util_unix) |src| cc.addFileArg(b.path(src));
-        cc.addArg("-o");
-        const exe = cc.addOutputFileArg(name);
-        cc.addArgs(&.{ "-lcriterion", "-lpthread" });
-        cc.setCwd(b.path("."));
-        cc.has_side_effects = true;
-        run.addFileArg(exe);
-    }
-    run.has_side_effects = true;
-    run.setCwd(b.path("."));
-    return run;
-}
-
-// ---------------------------------------------------------------------------
-// Benchmarks: one executable per program (bench/<name>.c), each linked with
-// the shared core and the backends of its platform. Always optimized (Debug
-// builds would measure the wrong thing); `zig build bench-build` only builds.
-
-const bench_programs = [_][]const u8{ "pingpong", "idle_scale", "churn" };
-const bench_common = [_][]const u8{ "bench/pp.c", "bench/base_afdio.c" };
-const bench_linux = [_][]const u8{
-    "bench/plat_unix.c",
-    "bench/alloc_unix.c",
-    "bench/list_linux.c",
-    "bench/base_epoll.c",
-    "bench/base_libuv.c",
-    "bench/base_libevent.c",
-};
-const bench_windows = [_][]const u8{
-    "bench/plat_win.c",
-    "bench/alloc_win.c",
-    "bench/list_windows.c",
-    "bench/base_wsapoll.c",
-    "bench/base_select.c",
-};
-
-fn addBenchExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) std.ArrayList(*std.Build.Step.Compile) {
-    const t = target.result;
-    const windows = t.os.tag == .windows;
-    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
-    var exes: std.ArrayList(*std.Build.Step.Compile) = .empty;
-    for (bench_programs) |name| {
-        const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
-        var files: std.ArrayList([]const u8) = .empty;
-        files.append(b.allocator, b.fmt("bench/{s}.c", .{name})) catch @panic("OOM");
-        files.appendSlice(b.allocator, &bench_common) catch @panic("OOM");
-        files.appendSlice(b.allocator, if (windows) &bench_windows else &bench_linux) catch @panic("OOM");
-        mod.addCSourceFiles(.{ .files = files.items, .flags = cFlags(b, t, &.{}) });
-        mod.addIncludePath(b.path("include"));
-        mod.addIncludePath(b.path("bench"));
-        mod.linkLibrary(lib);
-        linkPlatform(mod, t);
-        if (!windows) {
-            mod.linkSystemLibrary("uv", .{});
-            mod.linkSystemLibrary("event_core", .{});
-        }
-        exes.append(b.allocator, b.addExecutable(.{ .name = name, .root_module = mod })) catch @panic("OOM");
-    }
-    return exes;
-}
-
-fn addBench(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) void {
-    const opt: std.builtin.OptimizeMode = if (optimize == .Debug) .ReleaseFast else optimize;
-    const build_step = b.step("bench-build", "Build the benchmarks for the host and for Windows, run none");
-    const bench_step = b.step("bench", "Run the benchmarks natively and under Wine; results in bench/results/");
-    const run = b.addSystemCommand(&.{"bash"});
-    run.addFileArg(b.path("bench/run.sh"));
-    run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
-    // The native half needs glibc (the malloc interposer) and Linux (epoll).
-    // Baseline CPU, as distributed binaries are, and so valgrind (no AVX-512)
-    // can run them: bench/callgrind.sh counts instructions per round trip.
-    if (native.result.os.tag == .linux and native.result.abi.isGnu()) {
-        const host = b.resolveTargetQuery(.{ .cpu_model = .baseline });
-        run.addArg("--native");
-        for (addBenchExes(b, host, opt).items) |exe| {
-            build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/native" } } }).step);
-            run.addArtifactArg(exe);
-        }
-    }
-    run.addArg("--windows");
-    for (addBenchExes(b, windows, opt).items) |exe| {
-        build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/windows" } } }).step);
-        run.addArtifactArg(exe);
-    }
-    run.has_side_effects = true;
-    run.setCwd(b.path("."));
-    bench_step.dependOn(&run.step);
+    // Developer-only steps, each in build/<name>.zig.
+    sanitizers.addSteps(b, optimize, filter, native_names);
+    cross.addSteps(b, optimize);
+    examples.addSteps(b, native, windows, optimize);
+    bench.addSteps(b, native, windows, optimize);
 }

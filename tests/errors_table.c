@@ -2,9 +2,16 @@
  * described, unknown codes handled. */
 #include <criterion/criterion.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "afdio.h"
+
+/* build.zig.zon's .version, passed by build.zig: the one place the version
+ * is written. The header's macros are a copy that this file checks. */
+#ifndef AFDIO_TEST_ZON_VERSION
+#error "build AFDIO's tests with zig build: it defines AFDIO_TEST_ZON_VERSION"
+#endif
 
 Test(errors_table, values_are_fixed_on_every_platform) {
   cr_assert_eq(AFDIO_EINVAL, -1);
@@ -52,4 +59,15 @@ Test(errors_table, version_matches_header) {
   cr_assert_str_eq(afdio_version_string(), AFDIO_VERSION_STRING);
   cr_assert_not_null(afdio_backend());
   cr_assert_gt(strlen(afdio_backend()), 0u);
+}
+
+Test(errors_table, header_version_is_build_zig_zon_version) {
+  unsigned major, minor, patch;
+  cr_assert_eq(sscanf(AFDIO_TEST_ZON_VERSION, "%u.%u.%u", &major, &minor, &patch), 3);
+  cr_assert_str_eq(AFDIO_VERSION_STRING, AFDIO_TEST_ZON_VERSION,
+                   "include/afdio.h has drifted from build.zig.zon's .version");
+  cr_assert_eq(AFDIO_VERSION_MAJOR, major);
+  cr_assert_eq(AFDIO_VERSION_MINOR, minor);
+  cr_assert_eq(AFDIO_VERSION_PATCH, patch);
+  cr_assert_str_eq(afdio_version_string(), AFDIO_TEST_ZON_VERSION);
 }

@@ -1,0 +1,93 @@
+//! Benchmarks (bench/): one executable per program, each linked with the
+//! shared core and the backends of its platform, built for the host and for
+//! Windows and run by bench/run.sh; and bench-cancel (AFD group size vs the
+//! cost of an interest change, under Wine). Always optimized: Debug builds
+//! would measure the wrong thing. `zig build bench-build` only builds.
+const std = @import("std");
+const afdio = @import("../build.zig");
+const wine = @import("wine.zig");
+
+const bench_programs = [_][]const u8{ "pingpong", "idle_scale", "churn" };
+const bench_common = [_][]const u8{ "bench/pp.c", "bench/base_afdio.c" };
+const bench_linux = [_][]const u8{
+    "bench/plat_unix.c",
+    "bench/alloc_unix.c",
+    "bench/list_linux.c",
+    "bench/base_epoll.c",
+    "bench/base_libuv.c",
+    "bench/base_libevent.c",
+};
+const bench_windows = [_][]const u8{
+    "bench/plat_win.c",
+    "bench/alloc_win.c",
+    "bench/list_windows.c",
+    "bench/base_wsapoll.c",
+    "bench/base_select.c",
+};
+
+fn addBenchExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) []const *std.Build.Step.Compile {
+    const t = target.result;
+    const windows = t.os.tag == .windows;
+    const lib = afdio.addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
+    var exes: std.ArrayList(*std.Build.Step.Compile) = .empty;
+    for (bench_programs) |name| {
+        const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
+        var files: std.ArrayList([]const u8) = .empty;
+        files.append(b.allocator, b.fmt("bench/{s}.c", .{name})) catch @panic("OOM");
+        files.appendSlice(b.allocator, &bench_common) catch @panic("OOM");
+        files.appendSlice(b.allocator, if (windows) &bench_windows else &bench_linux) catch @panic("OOM");
+        mod.addCSourceFiles(.{ .files = files.items, .flags = afdio.cFlags(b, t, &.{}) });
+        mod.addIncludePath(b.path("include"));
+        mod.addIncludePath(b.path("bench"));
+        mod.linkLibrary(lib);
+        afdio.linkPlatform(mod, t);
+        if (!windows) {
+            mod.linkSystemLibrary("uv", .{});
+            mod.linkSystemLibrary("event_core", .{});
+        }
+        exes.append(b.allocator, b.addExecutable(.{ .name = name, .root_module = mod })) catch @panic("OOM");
+    }
+    return exes.items;
+}
+
+pub fn addSteps(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) void {
+    const opt: std.builtin.OptimizeMode = if (optimize == .Debug) .ReleaseFast else optimize;
+    const build_step = b.step("bench-build", "Build the benchmarks for the host and for Windows, run none");
+    const bench_step = b.step("bench", "Run the benchmarks natively and under Wine; results in bench/results/");
+    const run = b.addSystemCommand(&.{"bash"});
+    run.addFileArg(b.path("bench/run.sh"));
+    run.addArg(b.cache_root.join(b.allocator, &.{"wine"}) catch @panic("OOM"));
+    // The native half needs glibc (the malloc interposer) and Linux (epoll).
+    // Baseline CPU, as distributed binaries are, and so valgrind (no AVX-512)
+    // can run them: bench/callgrind.sh counts instructions per round trip.
+    if (native.result.os.tag == .linux and native.result.abi.isGnu()) {
+        const host = b.resolveTargetQuery(.{ .cpu_model = .baseline });
+        run.addArg("--native");
+        for (addBenchExes(b, host, opt)) |exe| {
+            build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/native" } } }).step);
+            run.addArtifactArg(exe);
+        }
+    }
+    run.addArg("--windows");
+    for (addBenchExes(b, windows, opt)) |exe| {
+        build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/windows" } } }).step);
+        run.addArtifactArg(exe);
+    }
+    run.has_side_effects = true;
+    run.setCwd(b.path("."));
+    bench_step.dependOn(&run.step);
+    addBenchCancel(b, windows);
+}
+
+/// `zig build bench-cancel`: bench/cancel_cost.c, built for Windows and run
+/// under Wine.
+fn addBenchCancel(b: *std.Build, windows: std.Build.ResolvedTarget) void {
+    const mod = b.createModule(.{ .target = windows, .optimize = .ReleaseFast, .link_libc = true });
+    mod.addCSourceFiles(.{ .files = &.{"bench/cancel_cost.c"}, .flags = afdio.cFlags(b, windows.result, &.{}) });
+    mod.addIncludePath(b.path("include"));
+    mod.linkLibrary(afdio.addAfdio(b, .{ .target = windows, .optimize = .ReleaseFast, .linkage = .static }));
+    afdio.linkPlatform(mod, windows.result);
+    const exe = b.addExecutable(.{ .name = "cancel_cost", .root_module = mod });
+    const run = wine.addRun(b, b.path("build/wine.sh"), exe, .{ .timeout_s = 1800 });
+    b.step("bench-cancel", "Measure AFD cancel cost by group size (under Wine)").dependOn(&run.step);
+}
