@@ -87,6 +87,9 @@ test-windows: setup-zig
 CONSUMER_DIR := $(CURDIR)/.zig-cache/consumer
 test-consumer: setup-zig
 	$(call need,wine gcc pkg-config)
+	@awk '/^<!-- examples\/consumer\/build.zig -->$$/ {f = 1; next} f && /^```zig$$/ {p = 1; next} \
+	  p && /^```$$/ {exit} p' README.md | diff -u - examples/consumer/build.zig || \
+	  { echo "test-consumer: README's build.zig differs from examples/consumer/build.zig" >&2; exit 1; }
 	cd examples/consumer && $(ZIG) build test
 	rm -rf $(CONSUMER_DIR)
 	$(ZIG) build -Dlinkage=static --prefix $(CONSUMER_DIR)/prefix

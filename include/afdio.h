@@ -30,6 +30,8 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 /* Version                                                                   */
 
+/* A copy of build.zig.zon's .version, where releases change it; make test
+ * fails when the two disagree (tests/errors_table.c). */
 #define AFDIO_VERSION_MAJOR 0
 #define AFDIO_VERSION_MINOR 1
 #define AFDIO_VERSION_PATCH 0
