@@ -38,7 +38,7 @@ _Static_assert(sizeof(struct epoll_event) <= sizeof(afdio_event_t),
 struct afdio_poller {
   int epfd;
   int parked; /* the parking epoll (unix/epoll_parked.h), -1 until needed */
-  pthread_mutex_t lock; /* guards table, wakers, waiters; never held in a wait */
+  pthread_mutex_t lock; /* guards table and wakers, never held in a wait */
   afdio__fdtable_t *table;
   afdio_waker_t *wakers;
   afdio__waiters_t waiters;
@@ -162,9 +162,6 @@ int afdio_poller_new(afdio_poller_t **out) {
     err = AFDIO_ENOMEM;
     goto fail_lock;
   }
-  err = afdio__waiters_init(&poller->waiters, &poller->lock);
-  if (err != 0)
-    goto fail_waiters;
   poller->epfd = epoll_create1(EPOLL_CLOEXEC);
   if (poller->epfd < 0) {
     err = afdio__unix_error(errno);
@@ -180,8 +177,6 @@ int afdio_poller_new(afdio_poller_t **out) {
 fail_closing:
   close(poller->epfd);
 fail_epoll:
-  afdio__waiters_cleanup(&poller->waiters);
-fail_waiters:
   pthread_mutex_destroy(&poller->lock);
 fail_lock:
   afdio__fdtable_delete(poller->table);
@@ -200,12 +195,10 @@ static void epoll__waker_free(afdio_waker_t *waker) {
 int afdio_poller_delete(afdio_poller_t *poller) {
   if (poller == NULL)
     return AFDIO_EINVAL;
-  pthread_mutex_lock(&poller->lock);
   if (afdio__waiters_close(&poller->waiters) > 0) {
     afdio__wakefd_signal(&poller->closing);
     afdio__waiters_drain(&poller->waiters);
   }
-  pthread_mutex_unlock(&poller->lock);
   while (poller->wakers != NULL) {
     afdio_waker_t *waker = poller->wakers;
     poller->wakers = waker->next;
@@ -215,7 +208,6 @@ int afdio_poller_delete(afdio_poller_t *poller) {
   if (poller->parked >= 0)
     close(poller->parked);
   close(poller->epfd);
-  afdio__waiters_cleanup(&poller->waiters);
   pthread_mutex_destroy(&poller->lock);
   afdio__fdtable_delete(poller->table);
   free(poller);
@@ -462,8 +454,12 @@ int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
                       size_t capacity, int64_t timeout_ms) {
   if (poller == NULL || events == NULL || capacity == 0)
     return AFDIO_EINVAL;
-  return afdio__waiters_wait(&poller->waiters, epoll__wait, poller, events,
-                             capacity, timeout_ms);
+  if (!afdio__waiters_enter(&poller->waiters))
+    return AFDIO_ECANCELED;
+  int n = epoll__wait(poller, events, capacity > INT_MAX ? INT_MAX : (int)capacity,
+                     timeout_ms);
+  afdio__waiters_leave(&poller->waiters);
+  return n;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -6,8 +6,10 @@
  * a never-connected socket is in TCP_CLOSE, so epoll would report
  * READ_CLOSED|WRITE_CLOSED at once (on every wait in level mode, and in
  * oneshot mode that bogus event disarms the registration before the data
- * comes). AFD reports nothing for such a socket, and kqueue neither (an
- * unconnected socket is neither readable nor writable there).
+ * comes). AFD reports nothing for such a socket, and kqueue neither
+ * (FreeBSD sys/kern/uipc_socket.c: filt_sowrite() is false for an
+ * unconnected socket of a connection protocol, filt_soread() without data
+ * or a shutdown).
  *
  * How: the parked socket is watched edge-triggered in the parking epoll,
  * which is itself watched by the poller's epoll with EPOLLRDNORM (and

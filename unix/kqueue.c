@@ -46,7 +46,7 @@ _Static_assert(sizeof(void *) >= sizeof(uint64_t),
 
 struct afdio_poller {
   int kq;
-  pthread_mutex_t lock; /* guards table, wakers, waiters; never held in a wait */
+  pthread_mutex_t lock; /* guards table and wakers, never held in a wait */
   afdio__fdtable_t *table;
   afdio_waker_t *wakers;
   afdio__waiters_t waiters;
@@ -257,9 +257,6 @@ int afdio_poller_new(afdio_poller_t **out) {
     err = AFDIO_ENOMEM;
     goto fail_lock;
   }
-  err = afdio__waiters_init(&poller->waiters, &poller->lock);
-  if (err != 0)
-    goto fail_waiters;
   poller->kq = kqueue__open();
   if (poller->kq < 0) {
     err = afdio__unix_error(errno);
@@ -275,8 +272,6 @@ int afdio_poller_new(afdio_poller_t **out) {
 fail_closing:
   close(poller->kq);
 fail_kqueue:
-  afdio__waiters_cleanup(&poller->waiters);
-fail_waiters:
   pthread_mutex_destroy(&poller->lock);
 fail_lock:
   afdio__fdtable_delete(poller->table);
@@ -295,12 +290,10 @@ static void kqueue__waker_free(afdio_waker_t *waker) {
 int afdio_poller_delete(afdio_poller_t *poller) {
   if (poller == NULL)
     return AFDIO_EINVAL;
-  pthread_mutex_lock(&poller->lock);
   if (afdio__waiters_close(&poller->waiters) > 0) {
     kqueue__closing_trigger(poller);
     afdio__waiters_drain(&poller->waiters);
   }
-  pthread_mutex_unlock(&poller->lock);
   while (poller->wakers != NULL) {
     afdio_waker_t *waker = poller->wakers;
     poller->wakers = waker->next;
@@ -308,7 +301,6 @@ int afdio_poller_delete(afdio_poller_t *poller) {
   }
   afdio__wakefd_close(&poller->closing);
   close(poller->kq);
-  afdio__waiters_cleanup(&poller->waiters);
   pthread_mutex_destroy(&poller->lock);
   afdio__fdtable_delete(poller->table);
   free(poller);
@@ -517,8 +509,12 @@ int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
                       size_t capacity, int64_t timeout_ms) {
   if (poller == NULL || events == NULL || capacity == 0)
     return AFDIO_EINVAL;
-  return afdio__waiters_wait(&poller->waiters, kqueue__wait, poller, events,
-                             capacity, timeout_ms);
+  if (!afdio__waiters_enter(&poller->waiters))
+    return AFDIO_ECANCELED;
+  int n = kqueue__wait(poller, events, capacity > INT_MAX ? INT_MAX : (int)capacity,
+                     timeout_ms);
+  afdio__waiters_leave(&poller->waiters);
+  return n;
 }
 
 /* ------------------------------------------------------------------------ */
