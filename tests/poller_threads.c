@@ -375,12 +375,6 @@ Test(poller_threads, concurrent_registers_and_waits_lose_nothing, T) {
 /* ------------------------------------------------------------------------ */
 /* Deleting a poller while other threads wait on it                          */
 
-/* The Windows half of this (iocp/) is being written: until it lands, the
- * test skips on the AFD backend. Delete this check with it. */
-static int poller_delete_with_waiters_not_yet_on_windows(void) {
-  return strcmp(afdio_backend(), "afd") == 0;
-}
-
 /* Servers delete the poller at shutdown while worker threads are blocked
  * in afdio_poller_wait(), as wepoll allows for epoll_close(). Each blocked
  * wait returns AFDIO_ECANCELED (no event, never a stale one), and delete
@@ -388,8 +382,6 @@ static int poller_delete_with_waiters_not_yet_on_windows(void) {
  * check (make check-asan, make check-tsan). */
 Test(poller_threads, deleting_the_poller_ends_blocked_waits_with_ecanceled, T) {
   enum { WAITERS = 3 };
-  if (poller_delete_with_waiters_not_yet_on_windows())
-    cr_skip_test("Windows side in progress");
   afdio_poller_t *p = util_poller();
   afdio_socket_t a, b;
   pair(&a, &b);
