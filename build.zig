@@ -49,6 +49,8 @@ const epoll_sources = [_][]const u8{
     "unix/fdtable.c",
     "unix/deadline.c",
     "unix/wakefd_eventfd.c",
+    "unix/waiters.c",
+    "unix/epoll_parked.c",
     "unix/epoll.c",
     "unix/socket.c",
 };
@@ -59,6 +61,7 @@ const kqueue_sources = [_][]const u8{
     "unix/fdtable.c",
     "unix/deadline.c",
     "unix/wakefd_pipe.c",
+    "unix/waiters.c",
     "unix/kqueue.c",
     "unix/socket.c",
 };

@@ -150,7 +150,8 @@ AFDIO_API const char *afdio_backend(void);
 #define AFDIO_PRIORITY 0x04u /* out-of-band (urgent) data to read */
 
 /* Event-only bits: reported whenever they hold, whatever the interest. */
-#define AFDIO_ERROR 0x08u        /* a socket error is pending (read SO_ERROR) */
+#define AFDIO_ERROR 0x08u        /* the connection failed: connect refused or
+                                    reset; the next read or write says how */
 #define AFDIO_READ_CLOSED 0x10u  /* the peer will send nothing more */
 #define AFDIO_WRITE_CLOSED 0x20u /* nothing more can be sent */
 
@@ -183,12 +184,13 @@ AFDIO_API int afdio_poller_new(afdio_poller_t **out);
 /* Destroys the poller and every waker created on it. Registrations are
  * dropped (the sockets stay open: they belong to the caller); polls still in
  * flight are cancelled and their completions drained before anything is
- * freed, so nothing leaks. Windows: threads blocked in afdio_poller_wait()
- * on this poller return AFDIO_ECANCELED, and nothing is freed before the
- * last of them has left. Calls that begin after this one returned are the
- * caller's error. Errors: AFDIO_EINVAL (poller is NULL).
- * Thread safety: the last call on the poller, except for waits already
- * blocked on Windows (above). */
+ * freed, so nothing leaks. Threads blocked in afdio_poller_wait() on this
+ * poller are woken and return AFDIO_ECANCELED, and nothing is freed before
+ * the last of them has left (every backend). Errors: AFDIO_EINVAL (poller
+ * is NULL). Thread safety: other threads may be blocked in
+ * afdio_poller_wait(); no other call may overlap this one, and none may
+ * follow it (a call that begins after it returned is the caller's error,
+ * as after free()). */
 AFDIO_API int afdio_poller_delete(afdio_poller_t *poller);
 
 /* Registers socket with a 64-bit token (any value; it is only given back in
@@ -211,18 +213,24 @@ AFDIO_API int afdio_poller_register(afdio_poller_t *poller,
 /* Replaces the token and the interest (mode included) of a registered socket,
  * and re-arms it: a oneshot registration is armed again, an edge one reports
  * any readiness that holds now. Errors: as afdio_poller_register(), with
- * AFDIO_ENOENT instead of AFDIO_EEXIST. Thread safety: as register. */
+ * AFDIO_ENOENT instead of AFDIO_EEXIST, and AFDIO_ENOENT (not AFDIO_EBADF)
+ * for a closed socket: a closed socket is not registered.
+ * Thread safety: as register. */
 AFDIO_API int afdio_poller_reregister(afdio_poller_t *poller,
                                       afdio_socket_t socket, uint64_t token,
                                       uint32_t interest);
 
 /* Removes the registration. Once it returns, no wait that starts afterwards
  * reports an event for this socket, even one that was already queued.
- * Deregister before closing a socket: on Windows a raw close is seen only
- * by a poll in flight or by the next wait that arms the registration
- * (README, "Closing a registered socket", states every case).
+ * Deregister a raw socket before closing it: that order is exact on every
+ * backend, even while another handle keeps the socket open. What a close
+ * without it does differs by backend (README, "Closing a registered socket",
+ * states every case): on Windows a raw close is seen only by a poll in
+ * flight or by the next wait that arms the registration; on epoll, a socket
+ * still open through another descriptor (dup(), a forked child) stays
+ * registered and can no longer be removed.
  * Errors: AFDIO_EINVAL (poller NULL, invalid socket value); AFDIO_ENOENT (not
- * registered). Thread safety: as register. */
+ * registered, closed included). Thread safety: as register. */
 AFDIO_API int afdio_poller_deregister(afdio_poller_t *poller,
                                       afdio_socket_t socket);
 
@@ -247,11 +255,13 @@ AFDIO_API int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
  * that is never cut short (sub-millisecond remainders round up, and a huge
  * value stays finite). Events beyond capacity stay queued for the next wait.
  * A wait may report an event whose condition no longer holds (a spurious
- * event): do the I/O and expect AFDIO_EAGAIN. Allocates nothing.
+ * event): do the I/O and expect AFDIO_EAGAIN. A TCP socket registered before
+ * it connects reports nothing until then. Allocates nothing.
  * On Windows the wait is where polls are armed: registrations and re-arms
  * since the last wait are submitted here, before it blocks.
  * Errors: AFDIO_EINVAL (poller or events NULL, capacity 0); AFDIO_ECANCELED
- * (Windows: the poller is being deleted by another thread); AFDIO_EIO.
+ * (afdio_poller_delete() was called on the poller during the wait; return
+ * without touching the poller again); AFDIO_EIO.
  * Thread safety: several threads may wait on one poller at once; each event
  * goes to one of them (a oneshot event to exactly one). */
 AFDIO_API int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,

@@ -69,9 +69,13 @@ static uint32_t sock_state__events(ULONG afd) {
     ev |= AFDIO_WRITABLE;
   if (afd & AFDIO__AFD_POLL_DISCONNECT)
     ev |= AFDIO_READABLE | AFDIO_READ_CLOSED;
+  /* A reset is an error on every backend, as epoll's EPOLLERR and kqueue's
+   * EV_EOF with an errno say; mio and wepoll leave ERROR out here (mio
+   * src/sys/windows/event.rs ERROR_FLAGS, wepoll src/sock.c), so afdio
+   * differs from them on purpose. ABORT is sticky, so ERROR is too. */
   if (afd & AFDIO__AFD_POLL_ABORT)
     ev |= AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_READ_CLOSED |
-          AFDIO_WRITE_CLOSED;
+          AFDIO_WRITE_CLOSED | AFDIO_ERROR;
   if (afd & AFDIO__AFD_POLL_CONNECT_FAIL)
     ev |= AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_ERROR;
   return ev;

@@ -20,6 +20,8 @@
  *   not asked for (alone, without an event-only bit), a waker event without
  *   a wake since the last one, a wrong return code from register,
  *   reregister, deregister or rearm.
+ * - Sockets registered before they connect (README "Events"): nothing at
+ *   all until the connect, then as any connected socket.
  * Spurious level events (readiness that no longer holds) are allowed, as the
  * README allows them.
  */
@@ -69,6 +71,7 @@ static uint32_t model_below(model_src_t *s, uint32_t n) {
 typedef struct model_slot {
   int used;
   afdio_socket_t a, b; /* a is watched; b is its peer (closed after reset) */
+  int unconnected;      /* a never connected yet (b is invalid) */
   int registered;
   uint32_t interest;
   uint64_t token;
@@ -89,6 +92,7 @@ typedef enum model_op {
   MODEL_RECV,
   MODEL_SHUTDOWN,
   MODEL_RESET,
+  MODEL_CONNECT,
   MODEL_WAKE,
   MODEL_WAIT,
   MODEL_SETTLE,
@@ -96,12 +100,13 @@ typedef enum model_op {
 } model_op_t;
 
 static const char *const model_op_names[MODEL_OP_COUNT] = {
-    "create", "register", "reregister", "deregister", "close", "send",
-    "recv",   "shutdown", "reset",      "wake",       "wait",  "settle"};
+    "create", "register", "reregister", "deregister", "close",
+    "send",   "recv",     "shutdown",   "reset",      "connect",
+    "wake",   "wait",     "settle"};
 
 /* Relative frequencies of the operations. */
-static const int model_weights[MODEL_OP_COUNT] = {4,  10, 6, 4, 4, 14,
-                                                  10, 2,  2, 5, 12, 5};
+static const int model_weights[MODEL_OP_COUNT] = {4, 10, 6, 4, 4, 14, 10,
+                                                  2, 2,  3, 5, 12, 5};
 
 typedef struct model_stats {
   long ops, events, settles, waits, spurious_level, creates, stale_rearm;
@@ -109,6 +114,8 @@ typedef struct model_stats {
 
 typedef struct model {
   afdio_poller_t *poller;
+  afdio_socket_t listener; /* where unconnected sockets connect */
+  uint16_t port;
   afdio_waker_t *wakers[MODEL_WAKERS];
   int woken[MODEL_WAKERS], saw_wake[MODEL_WAKERS];
   model_slot_t slot[MODEL_MAX_SLOTS];
@@ -156,7 +163,9 @@ static int model_readable(const model_slot_t *s) {
   return s->pending > 0 || s->peer_shut || s->peer_reset;
 }
 
-static int model_writable(const model_slot_t *s) { return !s->peer_reset; }
+static int model_writable(const model_slot_t *s) {
+  return !s->peer_reset && !s->unconnected;
+}
 
 static uint32_t model_mode(const model_slot_t *s) {
   return s->interest & MODEL_MODES;
@@ -215,6 +224,9 @@ static void model_on_event(model_t *m, const afdio_event_t *ev) {
                                                 : "not registered");
     return;
   }
+  if (s->unconnected)
+    model_fail(m, "slot %d: event %s for a socket that never connected",
+               (int)idx, bits);
   uint32_t io = ev->events & (AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_PRIORITY);
   if ((io & ~s->interest) != 0 && (ev->events & MODEL_EXTRA) == 0)
     model_fail(m, "slot %d: event %s outside the interest 0x%x", (int)idx,
@@ -347,15 +359,44 @@ static void model_expect_rc(model_t *m, const char *what, int rc, int want) {
                m->op_index, afdio_err_name(rc), afdio_err_name(want));
 }
 
+/* A connected pair, or (one in four) a socket that connects later. */
 static void model_do_create(model_t *m, model_slot_t *s) {
-  int rc = util_tcp_pair(&s->a, &s->b);
+  int later = model_below(&m->src, 4) == 0;
+  int rc = later ? util_tcp_socket(&s->a) : util_tcp_pair(&s->a, &s->b);
+  model_note(m, "create slot %d%s -> %s", (int)(s - m->slot),
+             later ? " unconnected" : "", afdio_err_name(rc));
   if (rc != 0) {
-    model_fail(m, "util_tcp_pair: %s", afdio_err_name(rc));
+    model_fail(m, "creating a socket: %s", afdio_err_name(rc));
     return;
   }
-  memset(&s->registered, 0, sizeof *s - offsetof(model_slot_t, registered));
+  memset(&s->unconnected, 0, sizeof *s - offsetof(model_slot_t, unconnected));
+  s->unconnected = later;
+  if (later)
+    s->b = AFDIO_INVALID_SOCKET;
   s->used = 1;
   m->stats.creates++;
+}
+
+/* Connects an unconnected slot to the model's listener and accepts the
+ * peer: from here on it is a pair like the others. */
+static void model_do_connect(model_t *m, model_slot_t *s) {
+  if (!s->unconnected) {
+    model_note(m, "connect slot %d skipped (connected)", (int)(s - m->slot));
+    return;
+  }
+  int rc = util_connect(s->a, m->port);
+  if (rc == 0)
+    rc = util_wait_readable(m->listener, MODEL_SETTLE_MS) == 1
+             ? util_accept(m->listener, &s->b)
+             : AFDIO_ETIMEDOUT;
+  model_note(m, "connect slot %d -> %s", (int)(s - m->slot),
+             afdio_err_name(rc));
+  if (rc != 0) {
+    model_fail(m, "connect and accept: %s", afdio_err_name(rc));
+    return;
+  }
+  s->unconnected = 0;
+  model_changed(s);
 }
 
 static void model_do_register(model_t *m, model_slot_t *s) {
@@ -403,7 +444,7 @@ static void model_do_close(model_t *m, model_slot_t *s) {
   if (s->registered && tidy)
     model_do_deregister(m, s);
   util_close(s->a);
-  if (!s->peer_reset)
+  if (!s->peer_reset && !s->unconnected)
     util_close(s->b);
   s->used = 0;
   s->registered = 0;
@@ -413,8 +454,8 @@ static void model_do_send(model_t *m, model_slot_t *s) {
   char buf[256];
   size_t len = 1 + model_below(&m->src, 200);
   memset(buf, 'm', len);
-  if (s->peer_shut || s->peer_reset) {
-    model_note(m, "send slot %d skipped (peer gone)", (int)(s - m->slot));
+  if (s->peer_shut || s->peer_reset || s->unconnected) {
+    model_note(m, "send slot %d skipped (no peer)", (int)(s - m->slot));
     return;
   }
   long n = util_send(s->b, buf, len);
@@ -430,6 +471,10 @@ static void model_do_send(model_t *m, model_slot_t *s) {
 static void model_do_recv(model_t *m, model_slot_t *s) {
   char buf[4096];
   long n = 0, total = 0;
+  if (s->unconnected) {
+    model_note(m, "recv slot %d skipped (unconnected)", (int)(s - m->slot));
+    return;
+  }
   for (int i = 0; i < 256; i++) {
     n = util_recv(s->a, buf, sizeof buf);
     if (n <= 0)
@@ -464,7 +509,7 @@ static void model_do_recv(model_t *m, model_slot_t *s) {
 
 static void model_do_shutdown(model_t *m, model_slot_t *s) {
   model_note(m, "shutdown slot %d peer write", (int)(s - m->slot));
-  if (s->peer_shut || s->peer_reset)
+  if (s->peer_shut || s->peer_reset || s->unconnected)
     return;
   int rc = util_shutdown_write(s->b);
   model_expect_rc(m, "shutdown", rc, 0);
@@ -474,7 +519,7 @@ static void model_do_shutdown(model_t *m, model_slot_t *s) {
 
 static void model_do_reset(model_t *m, model_slot_t *s) {
   model_note(m, "reset slot %d (peer linger 0 close)", (int)(s - m->slot));
-  if (s->peer_reset)
+  if (s->peer_reset || s->unconnected)
     return;
   int rc = util_close_abortive(s->b);
   model_expect_rc(m, "abortive close", rc, 0);
@@ -499,7 +544,6 @@ static void model_step(model_t *m) {
   model_note(m, "%s", model_op_names[op]);
   m->cur_slot = (int)(s - m->slot);
   if (op < MODEL_WAKE && !s->used) {
-    model_note(m, "create slot %d", (int)(s - m->slot));
     model_do_create(m, s);
     return;
   }
@@ -513,6 +557,7 @@ static void model_step(model_t *m) {
   case MODEL_RECV: model_do_recv(m, s); break;
   case MODEL_SHUTDOWN: model_do_shutdown(m, s); break;
   case MODEL_RESET: model_do_reset(m, s); break;
+  case MODEL_CONNECT: model_do_connect(m, s); break;
   case MODEL_WAKE: {
     int w = (int)model_below(&m->src, MODEL_WAKERS);
     model_note(m, "wake waker %d", w);
@@ -551,7 +596,10 @@ static int model_open(model_t *m, int nslots) {
   m->tidy_close = (tidy != NULL && *tidy != '\0' && *tidy != '0') ||
                   strcmp(afdio_backend(), "afd") == 0;
   m->nslots = nslots < 1 ? 1 : nslots > MODEL_MAX_SLOTS ? MODEL_MAX_SLOTS : nslots;
+  m->listener = AFDIO_INVALID_SOCKET;
   int rc = util_init();
+  if (rc == 0)
+    rc = util_listener(&m->listener, &m->port);
   if (rc == 0)
     rc = afdio_poller_new(&m->poller);
   for (int i = 0; rc == 0 && i < MODEL_WAKERS; i++)
@@ -566,10 +614,13 @@ static void model_close_all(model_t *m) {
     if (!s->used)
       continue;
     util_close(s->a);
-    if (!s->peer_reset)
+    if (!s->peer_reset && !s->unconnected)
       util_close(s->b);
     s->used = 0;
   }
+  if (m->listener != AFDIO_INVALID_SOCKET)
+    util_close(m->listener);
+  m->listener = AFDIO_INVALID_SOCKET;
   if (m->poller != NULL)
     afdio_poller_delete(m->poller);
   m->poller = NULL;

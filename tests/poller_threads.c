@@ -371,3 +371,42 @@ Test(poller_threads, concurrent_registers_and_waits_lose_nothing, T) {
   finish_shared_waits(&s, t);
   cr_assert_eq(failed, 0, "%d registers failed", failed);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Deleting a poller while other threads wait on it                          */
+
+/* Servers delete the poller at shutdown while worker threads are blocked
+ * in afdio_poller_wait(), as wepoll allows for epoll_close(). Each blocked
+ * wait returns AFDIO_ECANCELED (no event, never a stale one), and delete
+ * frees the poller only after the last one has left, which ASan and TSan
+ * check (make check-asan, make check-tsan). */
+Test(poller_threads, deleting_the_poller_ends_blocked_waits_with_ecanceled, T) {
+  enum { WAITERS = 3 };
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  /* A registration that could fire, but does not before the delete. */
+  cr_assert_eq(afdio_poller_register(p, a, 1, AFDIO_READABLE | AFDIO_LEVEL), 0);
+  util_blocked_wait_t bw[WAITERS];
+  util_thread_t *t[WAITERS];
+  for (int i = 0; i < WAITERS; i++) {
+    memset(&bw[i], 0, sizeof bw[i]);
+    bw[i].result = -100;
+    bw[i].timeout_ms = -1; /* only the delete can end these waits */
+    t[i] = start_blocked_wait(&bw[i], p);
+  }
+  /* A wait that had not yet begun when delete returned would be the
+   * caller's error (as a call after free): give the threads time to be
+   * inside the wait, beyond the 50 ms each start already waited. */
+  util_sleep_ms(100);
+  double t0 = util_now_ms();
+  int rc = util_poller_delete(p);
+  double took = util_now_ms() - t0;
+  for (int i = 0; i < WAITERS; i++)
+    cr_assert_eq(util_thread_join(t[i]), 0);
+  cr_assert_eq(rc, 0, "delete: %s", afdio_err_name(rc));
+  for (int i = 0; i < WAITERS; i++)
+    cr_assert_eq(bw[i].result, AFDIO_ECANCELED, "waiter %d returned %s", i,
+                 afdio_err_name(bw[i].result));
+  cr_assert_lt(took, 2000.0, "delete took %.1f ms", took);
+}

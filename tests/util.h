@@ -65,6 +65,14 @@ int util_tcp_socket(afdio_socket_t *out);
  * negative AFDIO_E* only for a failure reported at once. */
 int util_connect_start(uint16_t port, afdio_socket_t *out);
 
+/* Starts a non-blocking connect of s (say from util_tcp_socket) to
+ * 127.0.0.1:port: 0 whether it finished at once or is in progress. */
+int util_connect(afdio_socket_t s, uint16_t port);
+
+/* A second handle for the same open socket, tracked: dup() on Unix,
+ * WSADuplicateSocket() + WSASocket() on Windows. */
+int util_dup(afdio_socket_t s, afdio_socket_t *out);
+
 /* A 127.0.0.1 port where nothing listens (bound, then closed again). */
 int util_closed_port(uint16_t *port);
 

@@ -122,19 +122,38 @@ int util_accept(afdio_socket_t listener, afdio_socket_t *out) {
   return 0;
 }
 
-static int util__connect(int family, uint16_t port, afdio_socket_t *out) {
+static int util__connect_start(afdio_socket_t s, int family, uint16_t port) {
   struct sockaddr_storage ss;
   socklen_t len = util__loopback(family, port, &ss);
+  if (connect(s, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS)
+    return util__errno();
+  return 0;
+}
+
+int util_connect(afdio_socket_t s, uint16_t port) {
+  return util__connect_start(s, AF_INET, port);
+}
+
+static int util__connect(int family, uint16_t port, afdio_socket_t *out) {
   afdio_socket_t s;
   int rc = util__socket(family, &s);
   if (rc != 0)
     return rc;
-  if (connect(s, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
-    rc = util__errno();
+  rc = util__connect_start(s, family, port);
+  if (rc != 0) {
     util_close(s);
     return rc;
   }
   *out = s;
+  return 0;
+}
+
+int util_dup(afdio_socket_t s, afdio_socket_t *out) {
+  int fd = fcntl(s, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0)
+    return util__errno();
+  util__track(fd);
+  *out = fd;
   return 0;
 }
 

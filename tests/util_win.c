@@ -115,20 +115,44 @@ int util_accept(afdio_socket_t listener, afdio_socket_t *out) {
   return 0;
 }
 
-static int util__connect(int family, uint16_t port, afdio_socket_t *out) {
+static int util__connect_start(afdio_socket_t s, int family, uint16_t port) {
   struct sockaddr_storage ss;
   int len = util__loopback(family, port, &ss);
+  if (connect((SOCKET)s, (struct sockaddr *)&ss, len) != 0 &&
+      WSAGetLastError() != WSAEWOULDBLOCK)
+    return util__wsa();
+  return 0;
+}
+
+int util_connect(afdio_socket_t s, uint16_t port) {
+  return util__connect_start(s, AF_INET, port);
+}
+
+static int util__connect(int family, uint16_t port, afdio_socket_t *out) {
   afdio_socket_t s;
   int rc = util__socket(family, &s);
   if (rc != 0)
     return rc;
-  if (connect((SOCKET)s, (struct sockaddr *)&ss, len) != 0 &&
-      WSAGetLastError() != WSAEWOULDBLOCK) {
-    rc = util__wsa();
+  rc = util__connect_start(s, family, port);
+  if (rc != 0) {
     util_close(s);
     return rc;
   }
   *out = s;
+  return 0;
+}
+
+int util_dup(afdio_socket_t s, afdio_socket_t *out) {
+  WSAPROTOCOL_INFOW info;
+  if (WSADuplicateSocketW((SOCKET)s, GetCurrentProcessId(), &info) != 0)
+    return util__wsa();
+  SOCKET d = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                        FROM_PROTOCOL_INFO, &info, 0,
+                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (d == INVALID_SOCKET)
+    return util__wsa();
+  util__track((afdio_socket_t)d);
+  *out = (afdio_socket_t)d;
   return 0;
 }
 

@@ -16,8 +16,10 @@
 #include "afdio.h"
 #include "core/interest.h"
 #include "unix/deadline.h"
+#include "unix/epoll_parked.h"
 #include "unix/error.h"
 #include "unix/fdtable.h"
+#include "unix/waiters.h"
 #include "unix/wakefd.h"
 
 /* epoll_wait() writes into the caller's own array (see epoll__collect),
@@ -35,10 +37,17 @@ _Static_assert(sizeof(struct epoll_event) <= sizeof(afdio_event_t),
 
 struct afdio_poller {
   int epfd;
+  int parked; /* the parking epoll (unix/epoll_parked.h), -1 until needed */
   pthread_mutex_t lock; /* guards table and wakers, never held in a wait */
   afdio__fdtable_t *table;
   afdio_waker_t *wakers;
+  afdio__waiters_t waiters;
+  afdio__wakefd_t closing; /* signalled once by delete, watched level */
 };
+
+/* A table entry's mark for a parked registration. afdio__interest_check()
+ * never lets this bit into an interest. */
+#define EPOLL__PARKED 0x80000000u
 
 struct afdio_waker {
   afdio_poller_t *poller;
@@ -121,6 +130,23 @@ static int epoll__check(afdio_poller_t *poller, afdio_socket_t socket,
 /* ------------------------------------------------------------------------ */
 /* Poller lifetime                                                           */
 
+/* The descriptor delete signals to wake every waiter. Level-triggered, so
+ * that each waiting thread sees it (epoll wakes one waiter per event, and
+ * the next one while the event still holds); its event is never reported,
+ * as a wait that sees the poller closing returns AFDIO_ECANCELED. */
+static int epoll__closing_open(afdio_poller_t *poller) {
+  int err = afdio__wakefd_open(&poller->closing);
+  if (err != 0)
+    return err;
+  struct epoll_event ev = {.events = EPOLLIN};
+  ev.data.u64 = 0;
+  if (epoll_ctl(poller->epfd, EPOLL_CTL_ADD, poller->closing.read_fd, &ev) < 0) {
+    afdio__wakefd_close(&poller->closing);
+    return errno == ENOMEM || errno == ENOSPC ? AFDIO_ENOMEM : AFDIO_EIO;
+  }
+  return 0;
+}
+
 int afdio_poller_new(afdio_poller_t **out) {
   if (out == NULL)
     return AFDIO_EINVAL;
@@ -131,6 +157,7 @@ int afdio_poller_new(afdio_poller_t **out) {
   int err = afdio__fdtable_new(&poller->table);
   if (err != 0)
     goto fail_table;
+  poller->parked = -1;
   if (pthread_mutex_init(&poller->lock, NULL) != 0) {
     err = AFDIO_ENOMEM;
     goto fail_lock;
@@ -141,9 +168,14 @@ int afdio_poller_new(afdio_poller_t **out) {
     err = err == AFDIO_EMFILE || err == AFDIO_ENOMEM ? err : AFDIO_EIO;
     goto fail_epoll;
   }
+  err = epoll__closing_open(poller);
+  if (err != 0)
+    goto fail_closing;
   *out = poller;
   return 0;
 
+fail_closing:
+  close(poller->epfd);
 fail_epoll:
   pthread_mutex_destroy(&poller->lock);
 fail_lock:
@@ -158,14 +190,23 @@ static void epoll__waker_free(afdio_waker_t *waker) {
   free(waker);
 }
 
+/* Threads blocked in a wait are woken and leave with AFDIO_ECANCELED;
+ * nothing is freed before the last one has left (unix/waiters.h). */
 int afdio_poller_delete(afdio_poller_t *poller) {
   if (poller == NULL)
     return AFDIO_EINVAL;
+  if (afdio__waiters_close(&poller->waiters) > 0) {
+    afdio__wakefd_signal(&poller->closing);
+    afdio__waiters_drain(&poller->waiters);
+  }
   while (poller->wakers != NULL) {
     afdio_waker_t *waker = poller->wakers;
     poller->wakers = waker->next;
     epoll__waker_free(waker);
   }
+  afdio__wakefd_close(&poller->closing);
+  if (poller->parked >= 0)
+    close(poller->parked);
   close(poller->epfd);
   pthread_mutex_destroy(&poller->lock);
   afdio__fdtable_delete(poller->table);
@@ -175,6 +216,66 @@ int afdio_poller_delete(afdio_poller_t *poller) {
 
 /* ------------------------------------------------------------------------ */
 /* Registrations                                                             */
+
+/* Whether the table's parked entry for fd is still this open file in the
+ * parking epoll (not closed since). Lock held. */
+static int epoll__is_parked(afdio_poller_t *poller, afdio_socket_t socket) {
+  uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
+  return (entry & EPOLL__PARKED) && afdio__parked_has(poller->parked, socket);
+}
+
+/* Parks socket when it is a TCP socket that has never connected or
+ * listened, opening the parking epoll on first use. Lock held. Returns 1
+ * when parked, 0 when the socket belongs in the poller's epoll, or
+ * AFDIO_E*. */
+static int epoll__park(afdio_poller_t *poller, afdio_socket_t socket) {
+  if (!afdio__parked_unconnected(socket))
+    return 0;
+  if (poller->parked < 0) {
+    int err = afdio__parked_open(poller->epfd, &poller->parked);
+    if (err != 0)
+      return err;
+  }
+  int err = afdio__parked_add(poller->parked, socket);
+  return err == 0 ? 1 : err;
+}
+
+/* Moves a parked socket into the poller's epoll with its registration.
+ * EPOLL_CTL_ADD evaluates readiness at once, so what the socket's first
+ * state change brought (a connect's completion, data) is reported as in
+ * any mode. On failure it stays parked. Lock held. */
+static int epoll__unpark(afdio_poller_t *poller, afdio_socket_t socket,
+                         uint64_t token, uint32_t interest) {
+  struct epoll_event ev = {.events = epoll__native_interest(interest)};
+  ev.data.u64 = token;
+  if (epoll_ctl(poller->epfd, EPOLL_CTL_ADD, socket, &ev) < 0)
+    return epoll__ctl_error(errno);
+  afdio__parked_remove(poller->parked, socket);
+  afdio__fdtable_set(poller->table, socket, interest, token);
+  return 0;
+}
+
+/* Run by a wait that saw the parking epoll's event: each parked socket
+ * whose state changed and that is no longer unconnected is unparked. The
+ * lock makes this one step against a register or close on another thread;
+ * a descriptor number reused since is skipped by the checks. */
+static void epoll__unpark_changed(afdio_poller_t *poller) {
+  enum { BATCH = 32 };
+  int fds[BATCH], n;
+  pthread_mutex_lock(&poller->lock);
+  do {
+    n = afdio__parked_changed(poller->parked, fds, BATCH);
+    for (int i = 0; i < n; i++) {
+      uint64_t token = 0;
+      uint32_t entry = afdio__fdtable_get(poller->table, fds[i], &token);
+      if (!(entry & EPOLL__PARKED) || afdio__parked_unconnected(fds[i]) ||
+          !afdio__parked_has(poller->parked, fds[i]))
+        continue;
+      epoll__unpark(poller, fds[i], token, entry & ~EPOLL__PARKED);
+    }
+  } while (n == BATCH);
+  pthread_mutex_unlock(&poller->lock);
+}
 
 /* epoll_ctl() and the table update happen under the lock, so that
  * concurrent calls on one fd leave the table as the kernel has it. The
@@ -189,16 +290,39 @@ int afdio_poller_register(afdio_poller_t *poller, afdio_socket_t socket,
   ev.data.u64 = token;
   pthread_mutex_lock(&poller->lock);
   err = afdio__fdtable_reserve(poller->table, socket);
-  if (err == 0 && epoll_ctl(poller->epfd, EPOLL_CTL_ADD, socket, &ev) < 0)
+  if (err == 0 && epoll__is_parked(poller, socket))
+    err = AFDIO_EEXIST;
+  int parked = err == 0 ? epoll__park(poller, socket) : 0;
+  if (parked < 0)
+    err = parked;
+  else if (err == 0 && !parked &&
+           epoll_ctl(poller->epfd, EPOLL_CTL_ADD, socket, &ev) < 0)
     err = epoll__ctl_error(errno);
   if (err == 0)
-    afdio__fdtable_set(poller->table, socket, interest, token);
+    afdio__fdtable_set(poller->table, socket,
+                       interest | (parked ? EPOLL__PARKED : 0u), token);
   pthread_mutex_unlock(&poller->lock);
   return err;
 }
 
+/* A parked registration takes the new token and interest; if the socket
+ * has left its unconnected state meanwhile, it is unparked at once. Lock
+ * held. */
+static int epoll__reregister_parked(afdio_poller_t *poller,
+                                    afdio_socket_t socket, uint64_t token,
+                                    uint32_t interest) {
+  if (!afdio__parked_has(poller->parked, socket))
+    return AFDIO_ENOENT; /* closed since */
+  if (!afdio__parked_unconnected(socket))
+    return epoll__unpark(poller, socket, token, interest);
+  afdio__fdtable_set(poller->table, socket, interest | EPOLL__PARKED, token);
+  return 0;
+}
+
 /* EPOLL_CTL_MOD re-evaluates readiness: a oneshot registration is armed
- * again and an edge one reports what holds now, as afdio.h promises. */
+ * again and an edge one reports what holds now, as afdio.h promises. A
+ * closed fd (EBADF) is "not registered", as on Windows, where a closed
+ * SOCKET value is simply unknown to the poller: AFDIO_ENOENT. */
 int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
                             uint64_t token, uint32_t interest) {
   int err = epoll__check(poller, socket, interest);
@@ -208,11 +332,15 @@ int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
   ev.data.u64 = token;
   pthread_mutex_lock(&poller->lock);
   err = afdio__fdtable_reserve(poller->table, socket);
-  if (err == 0 && epoll_ctl(poller->epfd, EPOLL_CTL_MOD, socket, &ev) < 0)
-    err = epoll__ctl_error(errno);
-  if (err == 0)
+  uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
+  if (err == 0 && (entry & EPOLL__PARKED))
+    err = epoll__reregister_parked(poller, socket, token, interest);
+  else if (err == 0 &&
+           epoll_ctl(poller->epfd, EPOLL_CTL_MOD, socket, &ev) < 0)
+    err = errno == EBADF ? AFDIO_ENOENT : epoll__ctl_error(errno);
+  else if (err == 0)
     afdio__fdtable_set(poller->table, socket, interest, token);
-  else if (err == AFDIO_ENOENT || err == AFDIO_EBADF)
+  if (err == AFDIO_ENOENT)
     afdio__fdtable_clear(poller->table, socket);
   pthread_mutex_unlock(&poller->lock);
   return err;
@@ -228,7 +356,10 @@ int afdio_poller_deregister(afdio_poller_t *poller, afdio_socket_t socket) {
     return AFDIO_EINVAL;
   int err = 0;
   pthread_mutex_lock(&poller->lock);
-  if (epoll_ctl(poller->epfd, EPOLL_CTL_DEL, socket, NULL) < 0)
+  uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
+  if (entry & EPOLL__PARKED)
+    err = afdio__parked_remove(poller->parked, socket);
+  else if (epoll_ctl(poller->epfd, EPOLL_CTL_DEL, socket, NULL) < 0)
     err = errno == EBADF || errno == EPERM ? AFDIO_ENOENT
                                            : epoll__ctl_error(errno);
   if (err == 0 || err == AFDIO_ENOENT)
@@ -262,6 +393,7 @@ int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
  * translated in place from the last to the first: native event i is copied
  * out before slot i is written, and slot i (at 16 * i) lies past every
  * native event j < i still to be read (they end by 12 or 16 * i).
+ * The parking epoll's event (tagged) is taken out of the array and acted on.
  * Returns the count, 0 when nothing came or a signal interrupted the call,
  * or AFDIO_EIO. */
 static int epoll__collect(afdio_poller_t *poller, afdio_event_t *events,
@@ -272,14 +404,23 @@ static int epoll__collect(afdio_poller_t *poller, afdio_event_t *events,
                      timeout_ms);
   if (n < 0)
     return errno == EINTR ? 0 : AFDIO_EIO;
+  int tagged = -1;
   for (int i = n - 1; i >= 0; i--) {
     struct epoll_event native;
     memcpy(&native, raw + (size_t)i * sizeof native, sizeof native);
     afdio_event_t event = {native.data.u64,
                            epoll__events_from_native(native.events), 0};
+    if (native.events & AFDIO__PARKED_TAG)
+      tagged = i;
     memcpy(raw + (size_t)i * sizeof event, &event, sizeof event);
   }
-  return n;
+  if (tagged < 0)
+    return n;
+  /* One watch, so at most one such event: close the gap it leaves. */
+  memmove(events + tagged, events + tagged + 1,
+          (size_t)(n - tagged - 1) * sizeof *events);
+  epoll__unpark_changed(poller);
+  return n - 1;
 }
 
 /* The milliseconds for the next epoll_wait(): -1 forever, 0 for a poll,
@@ -291,15 +432,15 @@ static int epoll__next_timeout(int64_t timeout_ms, int64_t deadline) {
   return afdio__deadline_ns_to_ms(left, EPOLL__MAX_MS);
 }
 
-int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
-                      size_t capacity, int64_t timeout_ms) {
-  if (poller == NULL || events == NULL || capacity == 0)
-    return AFDIO_EINVAL;
-  int cap = capacity > INT_MAX ? INT_MAX : (int)capacity;
+/* The wait proper; a poller being deleted ends it with AFDIO_ECANCELED. */
+static int epoll__wait(afdio_poller_t *poller, afdio_event_t *events,
+                       int capacity, int64_t timeout_ms) {
   int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
   for (;;) {
     int ms = epoll__next_timeout(timeout_ms, deadline);
-    int n = epoll__collect(poller, events, cap, ms);
+    int n = epoll__collect(poller, events, capacity, ms);
+    if (afdio__waiters_closing(&poller->waiters))
+      return AFDIO_ECANCELED;
     if (n != 0)
       return n;
     if (timeout_ms == 0)
@@ -307,6 +448,18 @@ int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
     if (timeout_ms > 0 && afdio__deadline_remaining_ns(deadline) == 0)
       return 0;
   }
+}
+
+int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
+                      size_t capacity, int64_t timeout_ms) {
+  if (poller == NULL || events == NULL || capacity == 0)
+    return AFDIO_EINVAL;
+  if (!afdio__waiters_enter(&poller->waiters))
+    return AFDIO_ECANCELED;
+  int n = epoll__wait(poller, events, capacity > INT_MAX ? INT_MAX : (int)capacity,
+                     timeout_ms);
+  afdio__waiters_leave(&poller->waiters);
+  return n;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -25,6 +25,7 @@
 #include "unix/deadline.h"
 #include "unix/error.h"
 #include "unix/fdtable.h"
+#include "unix/waiters.h"
 #include "unix/wakefd.h"
 
 /* The 64-bit token travels in udata, a pointer. A 32-bit kqueue target
@@ -48,6 +49,8 @@ struct afdio_poller {
   pthread_mutex_t lock; /* guards table and wakers, never held in a wait */
   afdio__fdtable_t *table;
   afdio_waker_t *wakers;
+  afdio__waiters_t waiters;
+  afdio__wakefd_t closing; /* only without EVFILT_USER; else both -1 */
 };
 
 struct afdio_waker {
@@ -188,6 +191,57 @@ static int kqueue__open(void) {
   return kq;
 }
 
+/* The knote delete triggers to wake every waiter: a user knote identified
+ * by the poller's address (wakers use their own), or a pipe. No EV_CLEAR:
+ * once triggered it stays so, and every waiting thread sees it. Its event
+ * is never reported, as a wait that sees the poller closing returns
+ * AFDIO_ECANCELED. */
+static void kqueue__closing_change(afdio_poller_t *poller, struct kevent *out,
+                                   unsigned flags, unsigned fflags) {
+#if defined(EVFILT_USER)
+  EV_SET(out, (uintptr_t)poller, EVFILT_USER, flags, fflags, 0, NULL);
+#else
+  (void)fflags;
+  EV_SET(out, poller->closing.read_fd, EVFILT_READ, flags, 0, 0, NULL);
+#endif
+}
+
+static int kqueue__closing_add(afdio_poller_t *poller) {
+#if !defined(EVFILT_USER)
+  int err = afdio__wakefd_open(&poller->closing);
+  if (err != 0)
+    return err;
+#endif
+  struct kevent change;
+  kqueue__closing_change(poller, &change, EV_ADD, 0);
+  int got = kqueue__apply(poller->kq, &change, 1);
+  int errnum = got == 1 ? kqueue__receipt_errno(&change) : 0;
+  if (got >= 0 && errnum == 0)
+    return 0;
+  afdio__wakefd_close(&poller->closing);
+  return got == AFDIO_ENOMEM || errnum == ENOMEM ? AFDIO_ENOMEM : AFDIO_EIO;
+}
+
+static void kqueue__closing_trigger(afdio_poller_t *poller) {
+#if defined(EVFILT_USER)
+  struct kevent change;
+  kqueue__closing_change(poller, &change, 0, NOTE_TRIGGER);
+  kevent(poller->kq, &change, 1, NULL, 0, NULL);
+#else
+  afdio__wakefd_signal(&poller->closing);
+#endif
+}
+
+static int kqueue__is_closing_event(const afdio_poller_t *poller,
+                                    const struct kevent *ev) {
+#if defined(EVFILT_USER)
+  return ev->filter == EVFILT_USER && ev->ident == (uintptr_t)poller;
+#else
+  return ev->filter == EVFILT_READ &&
+         ev->ident == (uintptr_t)poller->closing.read_fd;
+#endif
+}
+
 int afdio_poller_new(afdio_poller_t **out) {
   if (out == NULL)
     return AFDIO_EINVAL;
@@ -198,6 +252,7 @@ int afdio_poller_new(afdio_poller_t **out) {
   int err = afdio__fdtable_new(&poller->table);
   if (err != 0)
     goto fail_table;
+  poller->closing.read_fd = poller->closing.write_fd = -1;
   if (pthread_mutex_init(&poller->lock, NULL) != 0) {
     err = AFDIO_ENOMEM;
     goto fail_lock;
@@ -208,9 +263,14 @@ int afdio_poller_new(afdio_poller_t **out) {
     err = err == AFDIO_EMFILE || err == AFDIO_ENOMEM ? err : AFDIO_EIO;
     goto fail_kqueue;
   }
+  err = kqueue__closing_add(poller);
+  if (err != 0)
+    goto fail_closing;
   *out = poller;
   return 0;
 
+fail_closing:
+  close(poller->kq);
 fail_kqueue:
   pthread_mutex_destroy(&poller->lock);
 fail_lock:
@@ -225,14 +285,21 @@ static void kqueue__waker_free(afdio_waker_t *waker) {
   free(waker);
 }
 
+/* Threads blocked in a wait are woken and leave with AFDIO_ECANCELED;
+ * nothing is freed before the last one has left (unix/waiters.h). */
 int afdio_poller_delete(afdio_poller_t *poller) {
   if (poller == NULL)
     return AFDIO_EINVAL;
+  if (afdio__waiters_close(&poller->waiters) > 0) {
+    kqueue__closing_trigger(poller);
+    afdio__waiters_drain(&poller->waiters);
+  }
   while (poller->wakers != NULL) {
     afdio_waker_t *waker = poller->wakers;
     poller->wakers = waker->next;
     kqueue__waker_free(waker);
   }
+  afdio__wakefd_close(&poller->closing);
   close(poller->kq);
   pthread_mutex_destroy(&poller->lock);
   afdio__fdtable_delete(poller->table);
@@ -326,15 +393,19 @@ int afdio_poller_register(afdio_poller_t *poller, afdio_socket_t socket,
 /* Knote flags (EV_CLEAR, EV_DISPATCH) cannot be changed by EV_ADD on an
  * existing knote (FreeBSD keeps them), so the old knotes are deleted and
  * new ones added. Adding a knote evaluates readiness at once: a oneshot
- * registration is armed again and an edge one reports what holds now. */
+ * registration is armed again and an edge one reports what holds now. A
+ * closed fd is "not registered" (AFDIO_ENOENT), as on every backend. */
 int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
                             uint64_t token, uint32_t interest) {
   int err = kqueue__check(poller, socket, interest);
-  if (err != 0)
+  if (err != 0 && err != AFDIO_EBADF)
     return err;
   pthread_mutex_lock(&poller->lock);
   uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
-  err = entry == 0 ? AFDIO_ENOENT : kqueue__delete(poller, socket, entry);
+  if (err == 0)
+    err = entry == 0 ? AFDIO_ENOENT : kqueue__delete(poller, socket, entry);
+  else
+    err = AFDIO_ENOENT; /* closed: its knotes went with it (as epoll.c) */
   if (err == 0)
     err = kqueue__add(poller, socket, token, interest);
   if (err == 0)
@@ -387,12 +458,16 @@ static int kqueue__collect(afdio_poller_t *poller, afdio_event_t *events,
   int n = kevent(poller->kq, NULL, 0, native, max, timeout);
   if (n < 0)
     return errno == EINTR ? 0 : AFDIO_EIO;
+  int out = 0;
   for (int i = 0; i < n; i++) {
-    events[i].token = (uint64_t)(uintptr_t)native[i].udata;
-    events[i].events = kqueue__events_from_native(&native[i]);
-    events[i].reserved_ = 0;
+    if (kqueue__is_closing_event(poller, &native[i]))
+      continue;
+    events[out].token = (uint64_t)(uintptr_t)native[i].udata;
+    events[out].events = kqueue__events_from_native(&native[i]);
+    events[out].reserved_ = 0;
+    out++;
   }
-  return n;
+  return out;
 }
 
 /* The timespec for the next kevent(): NULL forever, zero for a poll, else
@@ -411,16 +486,16 @@ static const struct timespec *kqueue__next_timeout(int64_t timeout_ms,
   return ts;
 }
 
-int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
-                      size_t capacity, int64_t timeout_ms) {
-  if (poller == NULL || events == NULL || capacity == 0)
-    return AFDIO_EINVAL;
-  int cap = capacity > INT_MAX ? INT_MAX : (int)capacity;
+/* The wait proper; a poller being deleted ends it with AFDIO_ECANCELED. */
+static int kqueue__wait(afdio_poller_t *poller, afdio_event_t *events,
+                        int capacity, int64_t timeout_ms) {
   int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
   for (;;) {
     struct timespec ts;
     const struct timespec *tp = kqueue__next_timeout(timeout_ms, deadline, &ts);
-    int n = kqueue__collect(poller, events, cap, tp);
+    int n = kqueue__collect(poller, events, capacity, tp);
+    if (afdio__waiters_closing(&poller->waiters))
+      return AFDIO_ECANCELED;
     if (n != 0)
       return n;
     if (timeout_ms == 0)
@@ -428,6 +503,18 @@ int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
     if (timeout_ms > 0 && afdio__deadline_remaining_ns(deadline) == 0)
       return 0;
   }
+}
+
+int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
+                      size_t capacity, int64_t timeout_ms) {
+  if (poller == NULL || events == NULL || capacity == 0)
+    return AFDIO_EINVAL;
+  if (!afdio__waiters_enter(&poller->waiters))
+    return AFDIO_ECANCELED;
+  int n = kqueue__wait(poller, events, capacity > INT_MAX ? INT_MAX : (int)capacity,
+                     timeout_ms);
+  afdio__waiters_leave(&poller->waiters);
+  return n;
 }
 
 /* ------------------------------------------------------------------------ */
