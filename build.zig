@@ -187,6 +187,9 @@ pub const LibOptions = struct {
     /// trap on undefined behaviour instead. Test builds keep the runtime for
     /// readable reports.
     installed: bool = true,
+    /// Sockets per AFD handle on Windows (AFDIO_POLL_GROUP_SIZE); null:
+    /// -Dpoll-group-size if given, else the library's default (32).
+    poll_group_size: ?u32 = null,
     /// Whether the shared library is installed beside this one: on Windows
     /// the DLL's import library is afdio.lib, so the static library is then
     /// named afdio_static.lib (libuv does the same with uv_a.lib).
@@ -202,8 +205,12 @@ pub fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
         .sanitize_thread = if (o.sanitize_thread) true else null,
         .sanitize_c = if (o.installed) .trap else null,
     });
-    const dll = o.linkage == .dynamic and t.os.tag == .windows;
-    mod.addCSourceFiles(.{ .files = libSources(b, t), .flags = cFlags(b, t, if (dll) &.{"-DAFDIO_BUILDING_DLL"} else &.{}) });
+    var extra: std.ArrayList([]const u8) = .empty;
+    if (o.linkage == .dynamic and t.os.tag == .windows)
+        extra.append(b.allocator, "-DAFDIO_BUILDING_DLL") catch @panic("OOM");
+    if (o.poll_group_size orelse poll_group_size) |n|
+        extra.append(b.allocator, b.fmt("-DAFDIO_POLL_GROUP_SIZE={d}", .{n})) catch @panic("OOM");
+    mod.addCSourceFiles(.{ .files = libSources(b, t), .flags = cFlags(b, t, extra.items) });
     mod.addIncludePath(b.path("include"));
     mod.addIncludePath(b.path("."));
     linkPlatform(mod, t);
@@ -302,9 +309,14 @@ pub fn addWineRun(b: *std.Build, exe: *std.Build.Step.Compile, options: WineRunO
     return wine.addRun(b, self.path("build/wine.sh"), exe, options);
 }
 
+/// -Dpoll-group-size: read once in build(), used by every library build.
+pub var poll_group_size: ?u32 = null;
+
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
     const optimize = b.standardOptimizeOption(.{});
+    poll_group_size = b.option(u32, "poll-group-size", "Windows: sockets per AFD handle (default 32); bench-cancel measures only this size");
+    if (poll_group_size) |n| if (n == 0) std.debug.panic("-Dpoll-group-size must be at least 1", .{});
 
     // The library, static and shared, for the chosen target. Both by
     // default; a project that depends on afdio picks one with .linkage, so

@@ -13,11 +13,7 @@ struct afdio__poll_group {
   size_t users;
 };
 
-static size_t poll_group__size = AFDIO__POLL_GROUP_DEFAULT_SIZE;
-
-void afdio__poll_group_set_size(size_t size) {
-  poll_group__size = size == 0 ? AFDIO__POLL_GROUP_DEFAULT_SIZE : size;
-}
+_Static_assert(AFDIO__POLL_GROUP_SIZE > 0, "a group holds one socket or more");
 
 void afdio__poll_group_set_init(afdio__poll_group_set_t *set, HANDLE port) {
   afdio__queue_init(&set->groups);
@@ -57,14 +53,14 @@ int afdio__poll_group_acquire(afdio__poll_group_set_t *set,
   int err;
   if (!afdio__queue_empty(&set->groups))
     g = AFDIO__CONTAINER_OF(set->groups.next, afdio__poll_group_t, node);
-  if (g == NULL || g->users >= poll_group__size) {
+  if (g == NULL || g->users >= AFDIO__POLL_GROUP_SIZE) {
     err = poll_group__new(set, &g);
     if (err < 0)
       return err;
   }
   /* A full group moves to the back, so the front always has room if any
    * group does (the ordering wepoll src/poll-group.c keeps). */
-  if (++g->users >= poll_group__size)
+  if (++g->users >= AFDIO__POLL_GROUP_SIZE)
     afdio__queue_push_back(&set->groups, &g->node);
   *out = g;
   return 0;

@@ -24,12 +24,14 @@ typedef struct afdio__poll_group_set {
  * handle's), while one handle per socket makes registration 1.5-5x slower.
  * Wine cannot show the real-Windows effect, where the cancel cost grows
  * with the polls pending on one handle (negligible up to ~1,000, trio#1280),
- * so 32 stays, as in wepoll, mio and polling. */
-#define AFDIO__POLL_GROUP_DEFAULT_SIZE 32
-
-/* The group size used by new pollers; for the benchmark only. 0 restores
- * the default. Not thread-safe. */
-void afdio__poll_group_set_size(size_t size);
+ * so 32 stays, as in wepoll, mio and polling. A build may choose another
+ * size (`-Dpoll-group-size=N` defines AFDIO_POLL_GROUP_SIZE), which is how
+ * the benchmark compares sizes. */
+#ifdef AFDIO_POLL_GROUP_SIZE
+#define AFDIO__POLL_GROUP_SIZE AFDIO_POLL_GROUP_SIZE
+#else
+#define AFDIO__POLL_GROUP_SIZE 32
+#endif
 
 void afdio__poll_group_set_init(afdio__poll_group_set_t *set, HANDLE port);
 

@@ -1,8 +1,11 @@
 /* The cost of an interest change (cancel + resubmit of an AFD poll) as a
  * function of the AFD group size (sockets per \Device\Afd handle) and of
- * the number of sockets registered: the measurement behind
- * AFDIO__POLL_GROUP_DEFAULT_SIZE (AFD-NOTES 9; trio#1280 measured the
- * cancel cost growing with the polls pending on one handle).
+ * the number of sockets registered: the measurement behind the default
+ * group size (afd/poll_group.h, AFD-NOTES 9; trio#1280 measured the cancel
+ * cost growing with the polls pending on one handle). The group size is a
+ * build option of the library (-Dpoll-group-size): build.zig links one
+ * executable per size, each told its size by BENCH_POLL_GROUP_SIZE, so
+ * this program uses the public API only.
  *
  * Each socket is a bound, idle UDP socket, so its poll stays pending. An
  * interest change flips one socket between AFDIO_READABLE and
@@ -17,12 +20,12 @@
 
 #include "afdio.h"
 
-/* Internal to the library (afd/poll_group.h), linked statically. */
-void afdio__poll_group_set_size(size_t size);
+#ifndef BENCH_POLL_GROUP_SIZE
+#error "build.zig defines BENCH_POLL_GROUP_SIZE, the library's group size"
+#endif
 
 enum { MAX_SOCKETS = 5000, CHANGES = 200 };
 
-static const size_t group_sizes[] = {1, 8, 32, 128, 512};
 static const size_t socket_counts[] = {100, 1000, 5000};
 
 static double now_us(void) {
@@ -50,13 +53,12 @@ static int make_sockets(SOCKET *socks, size_t n) {
 }
 
 /* One configuration; prints its line. Returns 0 or -1. */
-static int run(SOCKET *socks, size_t group, size_t count) {
+static int run(SOCKET *socks, size_t count) {
   afdio_poller_t *p = NULL;
   afdio_event_t ev[16];
   double t0, t_reg, t_chg, t_del;
   size_t i;
   int rc;
-  afdio__poll_group_set_size(group);
   rc = afdio_poller_new(&p);
   if (rc < 0) {
     fprintf(stderr, "poller_new: %s\n", afdio_err_name(rc));
@@ -87,7 +89,7 @@ static int run(SOCKET *socks, size_t group, size_t count) {
   t_del = now_us();
   printf("group=%zu sockets=%zu changes=%d change_us=%.1f register_us=%.1f "
          "delete_ms=%.1f\n",
-         group, count, CHANGES, (t_chg - t_reg) / CHANGES,
+         (size_t)BENCH_POLL_GROUP_SIZE, count, CHANGES, (t_chg - t_reg) / CHANGES,
          (t_reg - t0) / (double)count, (t_del - t_chg) / 1000.0);
   fflush(stdout);
   return 0;
@@ -96,14 +98,14 @@ static int run(SOCKET *socks, size_t group, size_t count) {
 int main(void) {
   static SOCKET socks[MAX_SOCKETS];
   WSADATA wsa;
-  size_t g, c;
+  size_t c;
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0 ||
       make_sockets(socks, MAX_SOCKETS) < 0)
     return 1;
-  printf("backend=%s bench=cancel_cost\n", afdio_backend());
+  printf("backend=%s bench=cancel_cost group=%d\n", afdio_backend(),
+         BENCH_POLL_GROUP_SIZE);
   for (c = 0; c < sizeof socket_counts / sizeof *socket_counts; c++)
-    for (g = 0; g < sizeof group_sizes / sizeof *group_sizes; g++)
-      if (run(socks, group_sizes[g], socket_counts[c]) < 0)
-        return 1;
+    if (run(socks, socket_counts[c]) < 0)
+      return 1;
   return 0;
 }

@@ -80,14 +80,27 @@ pub fn addSteps(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Bu
 }
 
 /// `zig build bench-cancel`: bench/cancel_cost.c, built for Windows and run
-/// under Wine.
+/// under Wine, once per AFD group size: each executable links a library
+/// built with that size (-Dpoll-group-size=N measures N alone), so bench/
+/// needs no internal call.
+const bench_cancel_group_sizes = [_]u32{ 1, 8, 32, 128, 512 };
+
 fn addBenchCancel(b: *std.Build, windows: std.Build.ResolvedTarget) void {
-    const mod = b.createModule(.{ .target = windows, .optimize = .ReleaseFast, .link_libc = true });
-    mod.addCSourceFiles(.{ .files = &.{"bench/cancel_cost.c"}, .flags = afdio.cFlags(b, windows.result, &.{}) });
-    mod.addIncludePath(b.path("include"));
-    mod.linkLibrary(afdio.addAfdio(b, .{ .target = windows, .optimize = .ReleaseFast, .linkage = .static }));
-    afdio.linkPlatform(mod, windows.result);
-    const exe = b.addExecutable(.{ .name = "cancel_cost", .root_module = mod });
-    const run = wine.addRun(b, b.path("build/wine.sh"), exe, .{ .timeout_s = 1800 });
-    b.step("bench-cancel", "Measure AFD cancel cost by group size (under Wine)").dependOn(&run.step);
+    const step = b.step("bench-cancel", "Measure AFD cancel cost by group size (under Wine)");
+    const one = [_]u32{afdio.poll_group_size orelse 0};
+    const sizes: []const u32 = if (afdio.poll_group_size != null) &one else &bench_cancel_group_sizes;
+    var previous: ?*std.Build.Step = null;
+    for (sizes) |size| {
+        const mod = b.createModule(.{ .target = windows, .optimize = .ReleaseFast, .link_libc = true });
+        mod.addCSourceFiles(.{ .files = &.{"bench/cancel_cost.c"}, .flags = afdio.cFlags(b, windows.result, &.{b.fmt("-DBENCH_POLL_GROUP_SIZE={d}", .{size})}) });
+        mod.addIncludePath(b.path("include"));
+        mod.linkLibrary(afdio.addAfdio(b, .{ .target = windows, .optimize = .ReleaseFast, .linkage = .static, .poll_group_size = size }));
+        afdio.linkPlatform(mod, windows.result);
+        const exe = b.addExecutable(.{ .name = b.fmt("cancel_cost_g{d}", .{size}), .root_module = mod });
+        const run = wine.addRun(b, b.path("build/wine.sh"), exe, .{ .timeout_s = 1800 });
+        // One at a time: they measure, and would disturb each other.
+        if (previous) |p| run.step.dependOn(p);
+        previous = &run.step;
+        step.dependOn(&run.step);
+    }
 }
