@@ -1,9 +1,12 @@
 /*
- * afdio's poller as a benchmark backend, in two modes:
+ * afdio's poller as a benchmark backend, in three modes:
  * - "afdio": edge mode, each event drained to AFDIO_EAGAIN, then
  *   afdio_poller_rearm() (raw I/O, so the benchmark re-arms itself, as the
  *   net layer does);
- * - "afdio-level": level mode, one recv per event, no re-arm.
+ * - "afdio-level": level mode, one recv per event, no re-arm;
+ * - "afdio-oneshot": oneshot mode, one recv per event, then
+ *   afdio_poller_reregister() to arm the socket again (the EPOLLONESHOT +
+ *   EPOLL_CTL_MOD pattern of thread-pool servers).
  * Tokens are slots. Portable: the same file for every platform.
  */
 #include "bench.h"
@@ -12,19 +15,28 @@
 
 #define AFDIO_BENCH_EVENTS 1024
 
+typedef enum afdio_bench_mode {
+  AFDIO_BENCH_EDGE,
+  AFDIO_BENCH_LEVEL,
+  AFDIO_BENCH_ONESHOT
+} afdio_bench_mode_t;
+
+static const uint32_t afdio__mode_bits[] = {AFDIO_EDGE, AFDIO_LEVEL,
+                                             AFDIO_ONESHOT};
+
 typedef struct afdio_bench {
   afdio_poller_t *poller;
-  int edge;
+  afdio_bench_mode_t mode;
   afdio_event_t events[AFDIO_BENCH_EVENTS];
 } afdio_bench_t;
 
-static int afdio__open(bench_pp_t *pp, void **state, int edge) {
+static int afdio__open(bench_pp_t *pp, void **state, afdio_bench_mode_t mode) {
   afdio_bench_t *s = calloc(1, sizeof *s);
   if (s == NULL)
     return AFDIO_ENOMEM;
-  s->edge = edge;
+  s->mode = mode;
   int rc = afdio_poller_new(&s->poller);
-  uint32_t interest = AFDIO_READABLE | (edge ? AFDIO_EDGE : AFDIO_LEVEL);
+  uint32_t interest = AFDIO_READABLE | afdio__mode_bits[mode];
   for (size_t i = 0; rc == 0 && i < pp->count; i++)
     rc = afdio_poller_register(s->poller, pp->socks[i], i, interest);
   if (rc < 0) {
@@ -38,11 +50,32 @@ static int afdio__open(bench_pp_t *pp, void **state, int edge) {
 }
 
 static int afdio__open_edge(bench_pp_t *pp, void **state) {
-  return afdio__open(pp, state, 1);
+  return afdio__open(pp, state, AFDIO_BENCH_EDGE);
 }
 
 static int afdio__open_level(bench_pp_t *pp, void **state) {
-  return afdio__open(pp, state, 0);
+  return afdio__open(pp, state, AFDIO_BENCH_LEVEL);
+}
+
+static int afdio__open_oneshot(bench_pp_t *pp, void **state) {
+  return afdio__open(pp, state, AFDIO_BENCH_ONESHOT);
+}
+
+/* What a mode does after handling one event; readable is what
+ * bench_pp_readable() returned (1: it saw AFDIO_EAGAIN). */
+static int afdio__after_event(afdio_bench_t *s, bench_pp_t *pp, size_t slot,
+                              int readable) {
+  switch (s->mode) {
+  case AFDIO_BENCH_EDGE:
+    return readable == 1 ? afdio_poller_rearm(s->poller, pp->socks[slot],
+                                              AFDIO_READABLE)
+                         : 0;
+  case AFDIO_BENCH_ONESHOT:
+    return afdio_poller_reregister(s->poller, pp->socks[slot], slot,
+                                   AFDIO_READABLE | AFDIO_ONESHOT);
+  default:
+    return 0;
+  }
 }
 
 static int afdio__run(bench_pp_t *pp, void *state, double stop_at) {
@@ -54,12 +87,10 @@ static int afdio__run(bench_pp_t *pp, void *state, double stop_at) {
     pp->waits++;
     for (int i = 0; i < n; i++) {
       size_t slot = (size_t)s->events[i].token;
-      int rc = bench_pp_readable(pp, slot, s->edge);
+      int rc = bench_pp_readable(pp, slot, s->mode == AFDIO_BENCH_EDGE);
+      if (rc >= 0)
+        rc = afdio__after_event(s, pp, slot, rc);
       if (rc < 0)
-        return rc;
-      if (s->edge && rc == 1 &&
-          (rc = afdio_poller_rearm(s->poller, pp->socks[slot],
-                                   AFDIO_READABLE)) < 0)
         return rc;
     }
   }
@@ -147,6 +178,13 @@ const bench_backend_t bench_afdio_edge = {
 const bench_backend_t bench_afdio_level = {
     .name = "afdio-level",
     .open = afdio__open_level,
+    .run = afdio__run,
+    .close = afdio__close,
+};
+
+const bench_backend_t bench_afdio_oneshot = {
+    .name = "afdio-oneshot",
+    .open = afdio__open_oneshot,
     .run = afdio__run,
     .close = afdio__close,
 };

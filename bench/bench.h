@@ -52,6 +52,14 @@ void bench_close(afdio_socket_t s);
  * when they cannot be counted. */
 long bench_handle_count(void);
 
+/* Marks a point in the run for bench/wine_requests.sh, when the
+ * environment has AFDIO_BENCH_MARKS=1: on Windows it creates and closes a
+ * named event "afdio-bench-mark:<label>", which a tracing Wine server
+ * (WINEDEBUG=+server) logs with its name, so the script can count the
+ * server requests made between two marks by this thread. Elsewhere, and
+ * without the variable, it does nothing. */
+void bench_mark(const char *label);
+
 /* ------------------------------------------------------------------------ */
 /* Allocation counting (alloc_unix.c, alloc_win.c)                           */
 
@@ -70,12 +78,12 @@ typedef struct bench_opts {
   double seconds;       /* measured time per configuration */
   double warmup;        /* unmeasured time before it */
   int full;             /* --full: longer runs */
-  const char *backend;  /* one backend's name, or NULL for all */
+  const char *backend;  /* backend names, comma-separated, or NULL for all */
   size_t only;          /* --only X: that configuration alone, 0 for all */
   int slices;           /* --slices N: interleaved slices per backend */
 } bench_opts_t;
 
-/* Parses --full, --seconds S, --backend NAME, --only X (one configuration:
+/* Parses --full, --seconds S, --backend NAME[,NAME...], --only X (one configuration:
  * pingpong's pair count, idle_scale's idle count + 1), and BENCH_FULL=1 in the
  * environment. Exits with a usage message on anything else. */
 void bench_parse_args(bench_opts_t *o, int argc, char **argv,
@@ -135,6 +143,7 @@ extern const bench_backend_t *const bench_backends[];
 /* afdio's own backends, in every build (base_afdio.c). */
 extern const bench_backend_t bench_afdio_edge;
 extern const bench_backend_t bench_afdio_level;
+extern const bench_backend_t bench_afdio_oneshot;
 
 /* True when backend b is selected by the options. */
 int bench_selected(const bench_opts_t *o, const bench_backend_t *b);

@@ -6,7 +6,7 @@
  * - op=create: new socket, register, zero-timeout wait, close.
  * Cycles per second, and the process's handle (Windows) or descriptor
  * (Unix) count before and after each, so a leak shows as a difference.
- * Usage: churn [--full] [--seconds S] [--backend NAME|all]
+ * Usage: churn [--full] [--seconds S] [--backend NAME[,NAME...]|all]
  */
 #include "bench.h"
 
@@ -28,22 +28,33 @@ static void churn_print(const bench_backend_t *b, const char *op, int rc,
   fflush(stdout);
 }
 
+/* The label bench/wine_requests.sh finds the op's requests by. */
+static void churn_mark(const bench_backend_t *b, const char *op) {
+  char mark[96];
+  snprintf(mark, sizeof mark, "churn:%s:%s", b->name, op);
+  bench_mark(mark);
+}
+
 static void churn_regmod(const bench_backend_t *b, afdio_socket_t s,
                          int with_wait, const bench_opts_t *o) {
+  const char *op = with_wait ? "regmod_wait" : "regmod";
   uint64_t cycles = 0;
   long before = bench_handle_count();
   double start = bench_now();
+  churn_mark(b, op);
   int rc = b->churn_regmod(s, with_wait, start + o->seconds, &cycles);
+  churn_mark(b, op);
   double took = bench_now() - start;
-  churn_print(b, with_wait ? "regmod_wait" : "regmod", rc, cycles, took,
-              before, bench_handle_count());
+  churn_print(b, op, rc, cycles, took, before, bench_handle_count());
 }
 
 static void churn_create(const bench_backend_t *b, const bench_opts_t *o) {
   uint64_t cycles = 0;
   long before = bench_handle_count();
   double start = bench_now();
+  churn_mark(b, "create");
   int rc = b->churn_create(start + o->seconds, &cycles);
+  churn_mark(b, "create");
   double took = bench_now() - start;
   churn_print(b, "create", rc, cycles, took, before, bench_handle_count());
 }

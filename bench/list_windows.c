@@ -5,5 +5,6 @@ extern const bench_backend_t bench_wsapoll;
 extern const bench_backend_t bench_select;
 
 const bench_backend_t *const bench_backends[] = {
-    &bench_afdio_edge, &bench_afdio_level, &bench_wsapoll, &bench_select, NULL,
+    &bench_afdio_edge, &bench_afdio_level, &bench_afdio_oneshot,
+    &bench_wsapoll,    &bench_select,      NULL,
 };

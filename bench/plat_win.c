@@ -9,6 +9,7 @@
 #include <ws2tcpip.h>
 #include <windows.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,4 +216,19 @@ long bench_handle_count(void) {
     return n;
   }
   return -1;
+}
+
+void bench_mark(const char *label) {
+  static int enabled = -1;
+  char name[160];
+  if (enabled < 0) {
+    const char *env = getenv("AFDIO_BENCH_MARKS");
+    enabled = env != NULL && strcmp(env, "1") == 0;
+  }
+  if (!enabled)
+    return;
+  snprintf(name, sizeof name, "afdio-bench-mark:%s", label);
+  HANDLE ev = CreateEventA(NULL, FALSE, FALSE, name);
+  if (ev != NULL)
+    CloseHandle(ev);
 }

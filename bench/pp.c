@@ -82,9 +82,21 @@ static void pp__drain(bench_pp_t *pp) {
       ;
 }
 
+/* True when name is one of the comma-separated names in list. */
+static int pp__listed(const char *list, const char *name) {
+  size_t len = strlen(name);
+  for (const char *p = list; p != NULL; p = strchr(p, ',')) {
+    if (*p == ',')
+      p++;
+    if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+      return 1;
+  }
+  return 0;
+}
+
 int bench_selected(const bench_opts_t *o, const bench_backend_t *b) {
   return o->backend == NULL || strcmp(o->backend, "all") == 0 ||
-         strcmp(o->backend, b->name) == 0;
+         pp__listed(o->backend, b->name);
 }
 
 /* What one backend accumulated over its slices. */
@@ -122,8 +134,9 @@ static int pp__measure(const bench_backend_t *b, bench_pp_t *pp, void *state,
 }
 
 /* One slice of one backend: open, warm up, measure, close, added to sum. */
-static void pp__slice(const bench_backend_t *b, bench_pp_t *pp,
-                      const bench_opts_t *o, int slices, pp__sum_t *sum) {
+static void pp__slice(const char *bench, const bench_backend_t *b,
+                      bench_pp_t *pp, const bench_opts_t *o, int slices,
+                      pp__sum_t *sum) {
   void *state = NULL;
   long long a = bench_allocs();
   double t = bench_now();
@@ -139,10 +152,15 @@ static void pp__slice(const bench_backend_t *b, bench_pp_t *pp,
   if (rc == 0)
     rc = b->run(pp, state, bench_now() + o->warmup / slices);
   uint64_t rt0 = pp->round_trips, w0 = pp->waits, e0 = pp->events;
+  char mark[96];
+  snprintf(mark, sizeof mark, "%s:%s:%zu:%zu", bench, b->name, pp->pairs,
+           pp->count - 2 * pp->pairs);
   a = bench_allocs();
   t = bench_now();
+  bench_mark(mark);
   if (rc == 0)
     rc = pp__measure(b, pp, state, o->seconds / slices);
+  bench_mark(mark);
   sum->took += bench_now() - t;
   sum->allocs += bench_allocs() - a;
   sum->rt += pp->round_trips - rt0;
@@ -170,12 +188,15 @@ static void pp__print(const char *bench, const bench_backend_t *b,
   printf("bench=%s platform=%s backend=%s pairs=%zu idle=%zu seconds=%.2f "
          "slices=%d round_trips=%llu rt_per_s=%.0f waits=%llu "
          "events_per_wait=%.2f allocs_per_wait=%s allocs_open=%s "
-         "register_ms=%.1f teardown_ms=%.1f rt_total=%llu\n",
+         "register_ms=%.1f register_us_per_socket=%.1f teardown_ms=%.1f "
+         "rt_total=%llu\n",
          bench, bench_platform_name(), b->name, pp->pairs, idle, s->took,
          slices, (unsigned long long)s->rt, (double)s->rt / s->took,
          (unsigned long long)s->waits,
          s->waits ? (double)s->events / (double)s->waits : 0.0, allocs,
-         opened, s->open_s * 1e3 / slices, s->close_s * 1e3 / slices,
+         opened, s->open_s * 1e3 / slices,
+         s->open_s * 1e6 / slices / (double)pp->count,
+         s->close_s * 1e3 / slices,
          (unsigned long long)s->rt_total);
   fflush(stdout);
 }
@@ -206,7 +227,7 @@ int bench_pp_measure_all(const char *bench, bench_pp_t *pp, size_t idle,
   for (int slice = 0; slice < o->slices; slice++)
     for (size_t i = 0; i < n; i++)
       if (sums[i].rc == 0)
-        pp__slice(list[i], pp, o, o->slices, &sums[i]);
+        pp__slice(bench, list[i], pp, o, o->slices, &sums[i]);
   int rc = 0;
   for (size_t i = 0; i < n; i++) {
     if (sums[i].rc < 0) {
@@ -236,8 +257,8 @@ static void pp__check_allocs(void) {
 
 static void pp__usage(const char *prog) {
   fprintf(stderr,
-          "usage: %s [--full] [--seconds S] [--backend NAME|all] [--only X]\n"
-          "       [--slices N]\n"
+          "usage: %s [--full] [--seconds S] [--backend NAME[,NAME...]|all]\n"
+          "       [--only X] [--slices N]\n"
           "  BENCH_FULL=1 in the environment is the same as --full.\n"
           "  backends of this build:",
           prog);
@@ -275,12 +296,13 @@ void bench_parse_args(bench_opts_t *o, int argc, char **argv, double short_s,
     o->slices = strcmp(bench_platform_name(), "linux") == 0 ? 5 : 1;
   o->warmup = o->seconds / 5;
   if (o->backend != NULL && strcmp(o->backend, "all") != 0) {
-    size_t i = 0;
-    while (bench_backends[i] != NULL &&
-           strcmp(bench_backends[i]->name, o->backend) != 0)
-      i++;
-    if (bench_backends[i] == NULL)
-      pp__usage(argv[0]);
+    size_t found = 0, names = 1;
+    for (const char *p = o->backend; (p = strchr(p, ',')) != NULL; p++)
+      names++;
+    for (size_t i = 0; bench_backends[i] != NULL; i++)
+      found += (size_t)pp__listed(o->backend, bench_backends[i]->name);
+    if (found != names)
+      pp__usage(argv[0]); /* a name that is no backend of this build */
   }
   pp__check_allocs();
   int rc = bench_platform_init();

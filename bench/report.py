@@ -69,13 +69,18 @@ def rt_table(rows, bench, config_key, label, lines, chart):
         backends = list(OrderedDict.fromkeys(b for c in cfgs.values() for b in c))
         baselines = [b for b in backends if not b.startswith("afdio")]
         lines.append(f"### {bench}: {PLATFORMS.get(plat, plat)}, round trips/s (median)\n")
-        head = [label] + backends + [f"afdio/{b}" for b in baselines] + ["afdio allocs/wait"]
+        # afdio (edge) against every baseline; its other modes against the
+        # first baseline (raw epoll natively, WSAPoll under Wine).
+        ratios = [("afdio", b) for b in baselines]
+        ratios += [(a, baselines[0]) for a in backends
+                   if a.startswith("afdio-") and baselines]
+        head = [label] + backends + [f"{a}/{b}" for a, b in ratios] + ["afdio allocs/wait"]
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "|".join("---:" for _ in head) + "|")
         for cfg, per in cfgs.items():
             med = {b: median(per.get(b, [])) for b in backends}
             cells = [cfg] + [fmt(med[b]) for b in backends]
-            cells += [ratio(med.get("afdio"), med[b]) for b in baselines]
+            cells += [ratio(med.get(a), med[b]) for a, b in ratios]
             cells.append(fmt(median(allocs.get((plat, cfg), [])), 3))
             lines.append("| " + " | ".join(cells) + " |")
             for b in backends:

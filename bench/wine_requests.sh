@@ -1,46 +1,71 @@
 #!/usr/bin/env bash
-# Wine server requests per round trip, by request type: a figure that does
-# not depend on the machine's load (round trips per second under Wine do,
-# a lot). Runs pingpong.exe (or idle_scale.exe) twice, for S and 3*S
-# seconds, each with a fresh wine server tracing its requests (+server) in
-# a private prefix, and divides the difference in requests by the
-# difference in round trips, so start-up and set-up cancel out.
-# Usage: bench/wine_requests.sh <exe> <backend> <--only value> [S]
-#   e.g. bench/wine_requests.sh zig-out/bench/windows/pingpong.exe afdio 1
+# Wine server requests per round trip (or per churn cycle), by request
+# type: a figure that does not depend on the machine's load (round trips
+# per second under Wine do, a lot). The bench program runs once with a
+# fresh wine server tracing its requests (WINEDEBUG=+server) in a private
+# prefix, and with AFDIO_BENCH_MARKS=1, so it marks the start and end of
+# each measured phase in the trace; bench/wine_trace.py counts the
+# requests its thread made between the marks (set-up, warm-up and other
+# processes stay out).
+#
+# Usage:
+#   bench/wine_requests.sh <exe> <backend> <config> [S]
+#       one phase, broken down by request type; config is pingpong's pair
+#       count, idle_scale's idle count + 1, or churn's op (regmod,
+#       regmod_wait, create), e.g.
+#       bench/wine_requests.sh zig-out/bench/windows/pingpong.exe afdio 1
+#   bench/wine_requests.sh --table [DIR] [S]
+#       one table from one run of each program in DIR (default
+#       zig-out/bench/windows): requests per round trip for afdio,
+#       afdio-level, afdio-oneshot and wsapoll at 1, 16 and 256 pairs with
+#       the ratios to wsapoll; churn rates (untraced) and requests per
+#       cycle (traced); idle_scale at 10,000 idle sockets (untraced), with
+#       the set-up time per socket. About 1-2 minutes.
+# S: measured seconds per configuration (default 0.3).
 set -eu
-exe=$1 backend=$2 only=$3 s=${4:-0.3}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/wine-env.sh" "$here/../.zig-cache/wine-requests" >/dev/null
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-for t in "$s" "$(python3 -c "print($s*3)")"; do
+trap 'wineserver -k 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# Runs one program under a fresh wine server; $1: output name, $2: 1 to
+# trace, then the program and its arguments. Its lines go to $tmp/NAME.out,
+# the trace (or stderr) to $tmp/NAME.trace.
+run() {
+  local name=$1 trace=$2
+  shift 2
   wineserver -k 2>/dev/null || true
   wineserver -w 2>/dev/null || true
-  WINEDEBUG=+server wine "$exe" --seconds "$t" --only "$only" --backend "$backend" \
-    2>"$tmp/trace.$t" | tr -d '\r' >"$tmp/out.$t"
+  if [ "$trace" = 1 ]; then
+    AFDIO_BENCH_MARKS=1 WINEDEBUG=+server timeout 600 wine "$@" \
+      2>"$tmp/$name.trace" | tr -d '\r' >"$tmp/$name.out"
+  else
+    timeout 600 wine "$@" 2>"$tmp/$name.trace" | tr -d '\r' >"$tmp/$name.out"
+  fi
   wineserver -k 2>/dev/null || true
   wineserver -w 2>/dev/null || true
-done
-python3 - "$tmp" "$s" <<'PY'
-import collections, glob, re, sys
-tmp, s = sys.argv[1], float(sys.argv[2])
-runs = []
-for t in (s, s * 3):
-    key = f"{t:g}" if f"{tmp}/out.{t:g}" in glob.glob(f"{tmp}/out.*") else str(t)
-    out = open(f"{tmp}/out.{key}").read()
-    rt = int(re.search(r"rt_total=(\d+)", out).group(1))
-    c = collections.Counter()
-    with open(f"{tmp}/trace.{key}", errors="replace") as f:
-        for line in f:
-            m = re.match(r"^[0-9a-f]+: ([a-z_]+)\(", line)
-            if m and ") = " not in line:  # the request, not its reply
-                c[m.group(1)] += 1
-    runs.append((rt, c))
-(rt1, c1), (rt2, c2) = runs
-d = {k: (c2[k] - c1[k]) / (rt2 - rt1) for k in c2}
-total = sum(v for v in d.values() if v > 0)
-print(f"server requests per round trip: {total:.1f} (per event: {total / 2:.1f})")
-for k, v in sorted(d.items(), key=lambda kv: -kv[1]):
-    if v >= 0.05:
-        print(f"  {k:28s} {v:6.2f}")
-PY
+}
+
+if [ "${1:-}" = --table ]; then
+  dir=${2:-$here/../zig-out/bench/windows} s=${3:-0.3}
+  afdio=afdio,afdio-level,afdio-oneshot
+  echo "# bench/wine_requests.sh --table, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(wine --version)," \
+    "git $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null)"
+  run pp 1 "$dir/pingpong.exe" --seconds "$s" --backend "$afdio,wsapoll"
+  run churn 1 "$dir/churn.exe" --seconds "$s" --backend "$afdio,wsapoll"
+  run churn_rate 0 "$dir/churn.exe" --seconds 0.5 --backend "$afdio,wsapoll"
+  run idle 0 "$dir/idle_scale.exe" --seconds 0.5 --only 10001 --backend "$afdio,wsapoll"
+  python3 "$here/wine_trace.py" table "$tmp/pp.out" "$tmp/pp.trace" \
+    "$tmp/churn.out" "$tmp/churn.trace" "$tmp/churn_rate.out" "$tmp/idle.out"
+  sed -n 's/^idle_scale: /idle_scale: /p' "$tmp/idle.trace"
+  exit 0
+fi
+
+exe=${1:?usage: wine_requests.sh <exe> <backend> <config> [S] | --table [DIR] [S]}
+backend=${2:?backend} config=${3:?config} s=${4:-0.3}
+bench=$(basename "$exe" .exe)
+case $bench in
+  churn) run one 1 "$exe" --seconds "$s" --backend "$backend" ;;
+  *) run one 1 "$exe" --seconds "$s" --only "$config" --backend "$backend" ;;
+esac
+python3 "$here/wine_trace.py" single "$tmp/one.out" "$tmp/one.trace" "$bench" "$backend" "$config"
