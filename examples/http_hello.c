@@ -11,6 +11,11 @@
  * HTTP/1.0 without keep-alive) closes after the answer: the server shuts
  * down its sending side and reads until the client closes, so the client
  * never gets a reset in place of the last answer.
+ *
+ * Fairness, as in echo_server.c: a client that pipelines faster than the
+ * server answers would keep one pump reading forever, so a pump stops
+ * after CONN_BUDGET reads and the connection goes on after the next
+ * (non-blocking) wait, without an event (it never reached AFDIO_EAGAIN).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +28,12 @@
 
 static const char *prog = "http_hello";
 
-enum { CONN_KEEP = 0, CONN_DONE = 1 };
+/* What conn_pump() says: wait for the next event, finished, or the budget
+ * is used up and the connection must go on without an event. */
+enum { CONN_KEEP = 0, CONN_DONE = 1, CONN_MORE = 2 };
+
+/* Reads per turn of one connection. */
+#define CONN_BUDGET 16
 
 /* Room a response needs in the output buffer before the next request is
  * answered; larger than any response made here. */
@@ -36,6 +46,7 @@ typedef struct conn {
   int closing;   /* answer what is queued, then close */
   int draining;  /* sending side shut: read until the client closes */
   int peer_done; /* the client sent its last byte */
+  int more;      /* used its budget: pump again without an event */
   char in[HTTP_HEAD_MAX];
   char out[16 * 1024];
 } conn_t;
@@ -45,6 +56,7 @@ typedef struct server {
   afdio_listener_t *listener;
   conn_t **slots;
   size_t max_conns;
+  size_t more; /* connections with more set */
   unsigned long accepted, requests;
 } server_t;
 
@@ -149,10 +161,10 @@ static int conn_drain(conn_t *c) {
   }
 }
 
-/* Edge mode: each return follows an AFDIO_EAGAIN, on the write side when
- * output is pending, else on the read side. */
+/* Edge mode: each CONN_KEEP follows an AFDIO_EAGAIN, on the write side
+ * when output is pending, else on the read side. */
 static int conn_pump(server_t *srv, conn_t *c) {
-  for (;;) {
+  for (int budget = CONN_BUDGET;; budget--) {
     int r = conn_flush(c);
     if (r <= 0)
       return r == 0 ? CONN_KEEP : r;
@@ -168,6 +180,8 @@ static int conn_pump(server_t *srv, conn_t *c) {
       continue; /* send the answers before reading more */
     if (c->peer_done)
       return CONN_DONE; /* everything answered; a partial request is dropped */
+    if (budget == 0)
+      return CONN_MORE;
     ptrdiff_t n = afdio_stream_read(c->stream, c->in + c->in_len,
                                     sizeof c->in - c->in_len);
     if (n == AFDIO_EAGAIN)
@@ -181,6 +195,7 @@ static int conn_pump(server_t *srv, conn_t *c) {
 }
 
 static void conn_close(server_t *srv, size_t slot) {
+  srv->more -= (size_t)srv->slots[slot]->more;
   afdio_stream_close(srv->slots[slot]->stream);
   free(srv->slots[slot]);
   srv->slots[slot] = NULL;
@@ -220,11 +235,31 @@ static void server_accept(server_t *srv) {
   }
 }
 
+/* One turn of a connection: pump it, then keep, mark or close it. */
+static void server_turn(server_t *srv, size_t slot) {
+  conn_t *c = srv->slots[slot];
+  int r = conn_pump(srv, c);
+  if (r != CONN_KEEP && r != CONN_MORE) {
+    conn_close(srv, slot); /* finished or broken: both just close */
+    return;
+  }
+  srv->more += (size_t)(r == CONN_MORE) - (size_t)c->more;
+  c->more = r == CONN_MORE;
+}
+
+/* Gives every connection that used its budget its next turn. */
+static void server_continue(server_t *srv) {
+  for (size_t slot = 0; srv->more > 0 && slot < srv->max_conns; slot++)
+    if (srv->slots[slot] != NULL && srv->slots[slot]->more)
+      server_turn(srv, slot);
+}
+
 static int server_run(server_t *srv, double deadline) {
   afdio_event_t events[256];
   for (;;) {
+    /* Connections with work left: only look for new events, then go on. */
     int n = afdio_poller_wait(srv->poller, events, 256,
-                              example_timeout_ms(deadline));
+                              srv->more ? 0 : example_timeout_ms(deadline));
     if (n < 0)
       return example_fail(prog, "wait", n);
     for (int i = 0; i < n; i++) {
@@ -235,10 +270,10 @@ static int server_run(server_t *srv, double deadline) {
       }
       if (events[i].token == EXAMPLE_TOKEN_LISTENER)
         server_accept(srv);
-      else if (slot < srv->max_conns && srv->slots[slot] != NULL &&
-               conn_pump(srv, srv->slots[slot]) != CONN_KEEP)
-        conn_close(srv, slot); /* finished or broken: both just close */
+      else if (slot < srv->max_conns && srv->slots[slot] != NULL)
+        server_turn(srv, slot);
     }
+    server_continue(srv);
     if (deadline != 0 && example_now() >= deadline) {
       printf("%s: stopping (--duration)\n", prog);
       return 0;
