@@ -114,6 +114,28 @@ def churn_table(rows, lines):
         lines.append("")
 
 
+def http_table(rows, lines):
+    """bench/http_wine.sh: requests/s of http_hello (afdio) and its WSAPoll
+    twin under wrk, per variant (plain, idle connections held open)."""
+    data = OrderedDict()
+    for r in rows:
+        if r.get("bench") == "http":
+            per = data.setdefault((r["variant"], r.get("idle", "0")), defaultdict(list))
+            per[r["server"]].append(r)
+    if not data:
+        return
+    lines.append("### http: http_hello.exe (afdio) vs http_wsapoll.exe under Wine, wrk requests/s (median)\n")
+    lines.append("| variant | idle connections | afdio | wsapoll | afdio/wsapoll | wrk time-outs + errors (afdio, wsapoll) |")
+    lines.append("|---|---:|---:|---:|---:|---:|")
+    for (variant, idle), per in data.items():
+        med = {s: median([num(r.get("rps")) for r in per.get(s, [])]) for s in ("afdio", "wsapoll")}
+        bad = {s: sum(int(r.get("timeouts", 0)) + int(r.get("errors", 0)) + int(r.get("non2xx", 0))
+                      for r in per.get(s, [])) for s in ("afdio", "wsapoll")}
+        lines.append(f"| {variant} | {idle} | {fmt(med['afdio'])} | {fmt(med['wsapoll'])} | "
+                     f"{ratio(med['afdio'], med['wsapoll'])} | {bad['afdio']}, {bad['wsapoll']} |")
+    lines.append("")
+
+
 def plot(chart, png):
     panels = [k for k in chart if chart[k]]
     if not panels:
@@ -158,6 +180,7 @@ def main():
     rt_table(rows, "pingpong", "pairs", "pairs", lines, chart)
     rt_table(rows, "idle_scale", "idle", "idle sockets", lines, chart)
     churn_table(rows, lines)
+    http_table(rows, lines)
     with open(table, "w") as f:
         f.write("\n".join(lines) + "\n")
     plot(chart, png)

@@ -6,16 +6,24 @@
 #   bench/results/chart.png   round trips/s per configuration (gnuplot)
 # and prints the table. BENCH_FULL=1 makes each configuration run longer;
 # BENCH_SECONDS=S sets the measured seconds per configuration.
+# With --http, bench/http_wine.sh then measures http_hello.exe against its
+# WSAPoll twin under wrk (HTTP_* variables: see that script; ~1.5 minutes).
 # Usage: bench/run.sh <wine-cache-dir> [--native EXE...] [--windows EXE...]
+#                     [--http HTTP_HELLO_EXE HTTP_WSAPOLL_EXE]
 set -u
 cache=${1:?wine cache dir}
 shift
-native=() windows=() half=
+native=() windows=() http=() half=
 for a in "$@"; do
   case $a in
     --native) half=native ;;
     --windows) half=windows ;;
-    *) if [ "$half" = native ]; then native+=("$a"); else windows+=("$a"); fi ;;
+    --http) half=http ;;
+    *) case $half in
+         native) native+=("$a") ;;
+         http) http+=("$a") ;;
+         *) windows+=("$a") ;;
+       esac ;;
   esac
 done
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,6 +63,18 @@ for run in $(seq 1 "$runs"); do
   for exe in "${native[@]}"; do run_one "$run" "$exe"; done
   for exe in "${windows[@]}"; do run_one "$run" "$exe" wine; done
 done
+
+if [ ${#http[@]} = 2 ]; then
+  echo "bench: http_wine.sh (wrk against http_hello.exe and http_wsapoll.exe)" >&2
+  # Its lines carry round=N, which report.py reads as the run.
+  if HTTP_ROUNDS=$runs bash "$here/http_wine.sh" "$cache-http" "${http[@]}" \
+      >"$out/http.txt" 2>>"$out/stderr.txt"; then
+    grep '^bench=http' "$out/http.txt" | sed 's/round=\([0-9]*\)/round=\1 run=\1/' >>"$raw"
+  else
+    echo "bench: http_wine.sh failed (see $out/stderr.txt)" >&2
+    rc=1
+  fi
+fi
 
 python3 "$here/report.py" "$raw" "$out/table.md" "$out/chart.png" || rc=1
 cat "$out/table.md"

@@ -6,6 +6,7 @@
 const std = @import("std");
 const afdio = @import("../build.zig");
 const wine = @import("wine.zig");
+const examples = @import("examples.zig");
 
 const bench_programs = [_][]const u8{ "pingpong", "idle_scale", "churn" };
 const bench_common = [_][]const u8{ "bench/pp.c", "bench/base_afdio.c" };
@@ -50,6 +51,16 @@ fn addBenchExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.b
     return exes.items;
 }
 
+/// bench/http_wsapoll.c: http_hello's behaviour over WSAPoll (Windows).
+fn addHttpWsapoll(b: *std.Build, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) *std.Build.Step.Compile {
+    const mod = b.createModule(.{ .target = windows, .optimize = optimize, .link_libc = true });
+    mod.addCSourceFiles(.{ .files = &.{"bench/http_wsapoll.c"}, .flags = afdio.cFlags(b, windows.result, &.{}) });
+    mod.addCSourceFiles(.{ .files = &examples.http_sources, .flags = afdio.cFlags(b, windows.result, &.{}) });
+    mod.addIncludePath(b.path("examples"));
+    afdio.linkPlatform(mod, windows.result);
+    return b.addExecutable(.{ .name = "http_wsapoll", .root_module = mod });
+}
+
 pub fn addSteps(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) void {
     const opt: std.builtin.OptimizeMode = if (optimize == .Debug) .ReleaseFast else optimize;
     const build_step = b.step("bench-build", "Build the benchmarks for the host and for Windows, run none");
@@ -70,6 +81,13 @@ pub fn addSteps(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Bu
     }
     run.addArg("--windows");
     for (addBenchExes(b, windows, opt)) |exe| {
+        build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/windows" } } }).step);
+        run.addArtifactArg(exe);
+    }
+    // bench/http_wine.sh: http_hello.exe against its WSAPoll twin.
+    run.addArg("--http");
+    const http = [_]*std.Build.Step.Compile{ examples.addExampleExes(b, windows, opt)[examples.exampleIndex("http_hello")], addHttpWsapoll(b, windows, opt) };
+    for (http) |exe| {
         build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/windows" } } }).step);
         run.addArtifactArg(exe);
     }

@@ -8,10 +8,12 @@ const afdio = @import("../build.zig");
 
 const example_programs = [_][]const u8{ "poll_hello", "echo_server", "echo_client", "http_hello", "udp_echo" };
 const example_common = [_][]const u8{"examples/common.c"};
+/// http_hello's parser and answers, shared with bench/http_wsapoll.c.
+pub const http_sources = [_][]const u8{ "examples/http_parse.c", "examples/http_reply.c" };
 const example_unix = [_][]const u8{"examples/signal_unix.c"};
 const example_windows = [_][]const u8{"examples/signal_win.c"};
 
-fn addExampleExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) [example_programs.len]*std.Build.Step.Compile {
+pub fn addExampleExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) [example_programs.len]*std.Build.Step.Compile {
     const t = target.result;
     const lib = afdio.addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
     var exes: [example_programs.len]*std.Build.Step.Compile = undefined;
@@ -20,7 +22,7 @@ fn addExampleExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std
         const flags = afdio.cFlags(b, t, &.{});
         mod.addCSourceFiles(.{ .files = &.{b.fmt("examples/{s}.c", .{name})}, .flags = flags });
         if (std.mem.eql(u8, name, "http_hello"))
-            mod.addCSourceFiles(.{ .files = &.{"examples/http_parse.c"}, .flags = flags });
+            mod.addCSourceFiles(.{ .files = &http_sources, .flags = flags });
         mod.addCSourceFiles(.{ .files = &example_common, .flags = flags });
         mod.addCSourceFiles(.{ .files = if (t.os.tag == .windows) &example_windows else &example_unix, .flags = flags });
         mod.addIncludePath(b.path("include"));
@@ -31,7 +33,7 @@ fn addExampleExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std
     return exes;
 }
 
-fn exampleIndex(name: []const u8) usize {
+pub fn exampleIndex(name: []const u8) usize {
     for (example_programs, 0..) |n, i| {
         if (std.mem.eql(u8, n, name)) return i;
     }

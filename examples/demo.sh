@@ -17,17 +17,8 @@ cache=$1 echo_client=$2 echo_server=$3 http_hello=$4 udp_native=$5 udp_windows=$
 here=$(cd "$(dirname "$0")" && pwd)
 CONNS=${DEMO_CONNS:-100} MESSAGES=${DEMO_MESSAGES:-1000} PIPELINE=${DEMO_PIPELINE:-16}
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 . "$here/../tests/wine-env.sh" "$cache"
+. "$here/wine-server.sh"
 for tool in wrk curl; do
   command -v $tool >/dev/null || { echo "demo: $tool is missing (make setup installs it)" >&2; exit 1; }
 done
@@ -37,20 +28,11 @@ fail() { echo "demo: FAILED: $*" >&2; failures=$((failures + 1)); }
 elapsed() { echo "$(( $(date +%s%N) / 1000000 - $1 ))"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# Starts a Windows server under Wine on port 0 and sets $port from the
-# "listening on 127.0.0.1:PORT" line it prints. $1: output name, then argv.
-start_server() {
-  local name=$1; shift
-  wine "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=($!)
-  server_pid=$!
-  for _ in $(seq 200); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/$name.out")
-    [ -n "$port" ] && return 0
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  fail "$name did not start"; cat "$work/$name.err" >&2
+# start_server (wine-server.sh), counting a failure to start.
+demo_start() {
+  start_server "$@" 2>>"$work/start.err" && return 0
+  fail "$1 did not start"
+  cat "$work/start.err" >&2
   return 1
 }
 
@@ -70,7 +52,7 @@ echo "== afdio demo: Windows servers under $(wine --version), native Linux clien
 # 1. TCP echo.
 t0=$(now_ms)
 echo_ok=0
-if start_server echo_server "$echo_server" 127.0.0.1:0 --quit-after "$CONNS" --duration 120; then
+if demo_start echo_server "$echo_server" 127.0.0.1:0 --quit-after "$CONNS" --duration 120; then
   echo "-- echo: echo_server.exe (afd, Wine) on port $port <- echo_client (epoll, native)"
   "$echo_client" -c "$CONNS" -m "$MESSAGES" -p "$PIPELINE" --timeout 60 "127.0.0.1:$port" \
     >"$work/echo_client.out" 2>"$work/echo_client.err"
@@ -87,7 +69,7 @@ echo "   took $(elapsed "$t0") ms"
 # 2. HTTP: one curl request checked, then wrk.
 t0=$(now_ms)
 http_ok=0
-if start_server http_hello "$http_hello" 127.0.0.1:0 --duration 60; then
+if demo_start http_hello "$http_hello" 127.0.0.1:0 --duration 60; then
   echo "-- http: http_hello.exe (afd, Wine) on port $port <- curl, wrk"
   body=$(curl -s --max-time 5 "http://127.0.0.1:$port/")
   code404=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope")
@@ -116,7 +98,7 @@ echo "   took $(elapsed "$t0") ms"
 # 3. UDP echo, with a client that vanished first.
 t0=$(now_ms)
 udp_ok=0
-if start_server udp_echo "$udp_windows" server 127.0.0.1:0 --duration 60; then
+if demo_start udp_echo "$udp_windows" server 127.0.0.1:0 --duration 60; then
   echo "-- udp: udp_echo.exe server (afd, Wine) on port $port <- udp_echo client (epoll, native)"
   if "$udp_native" client -n 1000 --vanish 5 "127.0.0.1:$port" >"$work/udp.out" 2>&1; then
     udp_ok=1

@@ -20,11 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "afdio.h"
 #include "example.h"
-#include "http_parse.h"
+#include "http_reply.h"
 
 static const char *prog = "http_hello";
 
@@ -35,20 +34,12 @@ enum { CONN_KEEP = 0, CONN_DONE = 1, CONN_MORE = 2 };
 /* Reads per turn of one connection. */
 #define CONN_BUDGET 16
 
-/* Room a response needs in the output buffer before the next request is
- * answered; larger than any response made here. */
-#define RESPONSE_MAX 512
-
 typedef struct conn {
   afdio_stream_t *stream;
-  size_t in_len; /* request bytes not yet answered */
-  size_t out_head, out_tail;
-  int closing;   /* answer what is queued, then close */
   int draining;  /* sending side shut: read until the client closes */
   int peer_done; /* the client sent its last byte */
   int more;      /* used its budget: pump again without an event */
-  char in[HTTP_HEAD_MAX];
-  char out[16 * 1024];
+  http_buffers_t http;
 } conn_t;
 
 typedef struct server {
@@ -72,80 +63,20 @@ static int usage(void) {
   return 2;
 }
 
-/* Appends one response. RFC 9110 wants a Date from a server with a clock. */
-static void conn_respond(conn_t *c, const http_request_t *req, int status,
-                         const char *reason, const char *body) {
-  char date[64];
-  time_t now = time(NULL);
-  struct tm *tm = gmtime(&now);
-  size_t room = sizeof c->out - c->out_tail;
-  int n;
-  if (tm == NULL ||
-      strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", tm) == 0)
-    date[0] = '\0';
-  n = snprintf(c->out + c->out_tail, room,
-               "HTTP/1.1 %d %s\r\n"
-               "Date: %s\r\n"
-               "Content-Type: text/plain\r\n"
-               "Content-Length: %zu\r\n"
-               "%s"
-               "Connection: %s\r\n"
-               "\r\n"
-               "%s",
-               status, reason, date, strlen(body),
-               status == 405 ? "Allow: GET, HEAD\r\n" : "",
-               c->closing ? "close" : "keep-alive",
-               req != NULL && req->head_only ? "" : body);
-  if (n > 0 && (size_t)n < room)
-    c->out_tail += (size_t)n;
-}
-
-/* Answers the complete requests at the start of the input buffer while
- * the output buffer has room. */
-static void conn_answer(server_t *srv, conn_t *c) {
-  while (!c->closing && sizeof c->out - c->out_tail >= RESPONSE_MAX) {
-    http_request_t req;
-    int used = http_parse_request(c->in, c->in_len, &req);
-    if (used == 0)
-      break; /* incomplete: wait for more bytes */
-    srv->requests++;
-    if (used < 0) {
-      c->closing = 1;
-      conn_respond(c, NULL, 400, "Bad Request", "bad request\n");
-      break;
-    }
-    c->closing = !req.keep_alive;
-    if (!req.get_or_head) {
-      c->closing = 1; /* its body, if any, was not read */
-      conn_respond(c, &req, 405, "Method Not Allowed", "method not allowed\n");
-    } else if (req.path_len == 1 && req.path[0] == '/') {
-      conn_respond(c, &req, 200, "OK", "Hello, world!\n");
-    } else {
-      conn_respond(c, &req, 404, "Not Found", "not found\n");
-    }
-    memmove(c->in, c->in + used, c->in_len - (size_t)used);
-    c->in_len -= (size_t)used;
-  }
-  if (!c->closing && c->in_len == sizeof c->in) {
-    c->closing = 1; /* a full buffer and still no complete head */
-    conn_respond(c, NULL, 431, "Request Header Fields Too Large",
-                 "request head too large\n");
-  }
-}
-
 /* Writes the queued output. 1: all written; 0: would block (re-armed); or an
  * error. */
 static int conn_flush(conn_t *c) {
-  while (c->out_head < c->out_tail) {
-    ptrdiff_t n = afdio_stream_write(c->stream, c->out + c->out_head,
-                                     c->out_tail - c->out_head);
+  http_buffers_t *h = &c->http;
+  while (h->out_head < h->out_tail) {
+    ptrdiff_t n = afdio_stream_write(c->stream, h->out + h->out_head,
+                                     h->out_tail - h->out_head);
     if (n == AFDIO_EAGAIN)
       return 0;
     if (n < 0)
       return (int)n;
-    c->out_head += (size_t)n;
+    h->out_head += (size_t)n;
   }
-  c->out_head = c->out_tail = 0;
+  h->out_head = h->out_tail = 0;
   return 1;
 }
 
@@ -164,33 +95,34 @@ static int conn_drain(conn_t *c) {
 /* Edge mode: each CONN_KEEP follows an AFDIO_EAGAIN, on the write side
  * when output is pending, else on the read side. */
 static int conn_pump(server_t *srv, conn_t *c) {
+  http_buffers_t *h = &c->http;
   for (int budget = CONN_BUDGET;; budget--) {
     int r = conn_flush(c);
     if (r <= 0)
       return r == 0 ? CONN_KEEP : r;
     if (c->draining)
       return conn_drain(c);
-    if (c->closing) {
+    if (h->closing) {
       c->draining = 1;
       afdio_stream_shutdown(c->stream, AFDIO_SHUT_WR);
       continue;
     }
-    conn_answer(srv, c);
-    if (c->out_tail > 0)
+    srv->requests += http_reply_answer(h);
+    if (h->out_tail > 0)
       continue; /* send the answers before reading more */
     if (c->peer_done)
       return CONN_DONE; /* everything answered; a partial request is dropped */
     if (budget == 0)
       return CONN_MORE;
-    ptrdiff_t n = afdio_stream_read(c->stream, c->in + c->in_len,
-                                    sizeof c->in - c->in_len);
+    ptrdiff_t n = afdio_stream_read(c->stream, h->in + h->in_len,
+                                    sizeof h->in - h->in_len);
     if (n == AFDIO_EAGAIN)
       return CONN_KEEP;
     if (n < 0)
       return (int)n;
     if (n == 0)
       c->peer_done = 1;
-    c->in_len += (size_t)n;
+    h->in_len += (size_t)n;
   }
 }
 
