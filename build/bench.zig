@@ -51,14 +51,17 @@ fn addBenchExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.b
     return exes.items;
 }
 
-/// bench/http_wsapoll.c: http_hello's behaviour over WSAPoll (Windows).
-fn addHttpWsapoll(b: *std.Build, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) *std.Build.Step.Compile {
+/// The WSAPoll baselines of bench/http_wine.sh and bench/echo_wine.sh:
+/// http_hello and echo_server over WSAPoll (Windows).
+fn addWsapollServer(b: *std.Build, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode, name: []const u8) *std.Build.Step.Compile {
     const mod = b.createModule(.{ .target = windows, .optimize = optimize, .link_libc = true });
-    mod.addCSourceFiles(.{ .files = &.{"bench/http_wsapoll.c"}, .flags = afdio.cFlags(b, windows.result, &.{}) });
-    mod.addCSourceFiles(.{ .files = &examples.http_sources, .flags = afdio.cFlags(b, windows.result, &.{}) });
+    const flags = afdio.cFlags(b, windows.result, &.{});
+    mod.addCSourceFiles(.{ .files = &.{ b.fmt("bench/{s}.c", .{name}), "bench/wsapoll_server.c" }, .flags = flags });
+    if (std.mem.eql(u8, name, "http_wsapoll"))
+        mod.addCSourceFiles(.{ .files = &examples.http_sources, .flags = flags });
     mod.addIncludePath(b.path("examples"));
     afdio.linkPlatform(mod, windows.result);
-    return b.addExecutable(.{ .name = "http_wsapoll", .root_module = mod });
+    return b.addExecutable(.{ .name = name, .root_module = mod });
 }
 
 pub fn addSteps(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) void {
@@ -86,11 +89,17 @@ pub fn addSteps(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Bu
     }
     // bench/http_wine.sh: http_hello.exe against its WSAPoll twin.
     run.addArg("--http");
-    const http = [_]*std.Build.Step.Compile{ examples.addExampleExes(b, windows, opt)[examples.exampleIndex("http_hello")], addHttpWsapoll(b, windows, opt) };
+    const windows_examples = examples.addExampleExes(b, windows, opt);
+    const http = [_]*std.Build.Step.Compile{ windows_examples[examples.exampleIndex("http_hello")], addWsapollServer(b, windows, opt, "http_wsapoll") };
     for (http) |exe| {
         build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "bench/windows" } } }).step);
         run.addArtifactArg(exe);
     }
+    // bench/echo_wine.sh (not part of make bench): echo_server.exe against
+    // its WSAPoll twin, driven by the native echo_client; built here.
+    const echo = [_]*std.Build.Step.Compile{ windows_examples[examples.exampleIndex("echo_server")], addWsapollServer(b, windows, opt, "echo_wsapoll"), examples.addExampleExes(b, native, opt)[examples.exampleIndex("echo_client")] };
+    for (echo, [_][]const u8{ "bench/windows", "bench/windows", "bench/native" }) |exe, dir|
+        build_step.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = dir } } }).step);
     run.has_side_effects = true;
     run.setCwd(b.path("."));
     bench_step.dependOn(&run.step);
