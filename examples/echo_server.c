@@ -33,8 +33,14 @@ static const char *prog = "echo_server";
  * is finished, or it used its budget and must go on without an event. */
 enum { CONN_KEEP = 0, CONN_DONE = 1, CONN_MORE = 2 };
 
-/* Reads per turn of one connection. */
-#define CONN_BUDGET 64
+/* Reads per turn of one connection. A connection waits for every other
+ * one's turn, so the latency tail grows with the budget: the demo's load
+ * (100 connections, 16 messages in flight each, under Wine) measured with
+ * bench/echo_wine.sh, same runs, budget 1/2/4/8 gave p99 560/940/1,190/
+ * 1,700 ms on a busy machine, and 64 vs 4 on a quiet one 96,000 vs 107,000
+ * messages/s with p99 226 vs 200 ms; 1 cost 40% of the throughput there
+ * (each exchange then waits for a poll). 4 keeps both. */
+#define CONN_BUDGET 4
 
 typedef struct conn {
   afdio_stream_t *stream;
