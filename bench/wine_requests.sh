@@ -21,7 +21,8 @@
 #       the ratios to wsapoll; churn rates (untraced) and requests per
 #       cycle (traced); idle_scale at 10,000 idle sockets (untraced), with
 #       the set-up time per socket. About 1-2 minutes.
-# S: measured seconds per configuration (default 0.3).
+# S: measured seconds per configuration (default 0.3; 1 with --table, so
+# 256 pairs make enough round trips).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/wine-env.sh" "$here/../.zig-cache/wine-requests" >/dev/null
@@ -47,7 +48,7 @@ run() {
 }
 
 if [ "${1:-}" = --table ]; then
-  dir=${2:-$here/../zig-out/bench/windows} s=${3:-0.3}
+  dir=${2:-$here/../zig-out/bench/windows} s=${3:-1}
   afdio=afdio,afdio-level,afdio-oneshot
   echo "# bench/wine_requests.sh --table, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(wine --version)," \
     "git $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null)"

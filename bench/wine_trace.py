@@ -22,7 +22,8 @@ import collections
 import re
 import sys
 
-from report import num, parse as bench_lines  # the key=value lines
+sys.dont_write_bytecode = True  # no __pycache__ in bench/ from the import below
+from report import num, parse as bench_lines  # noqa: E402 (the key=value lines)
 
 MARK = re.compile(r'^([0-9a-f]+): create_event\(.*name=L"afdio-bench-mark:([^"]*)"')
 REQUEST = re.compile(r"^([0-9a-f]+): ([a-z_]+)\(")
@@ -98,10 +99,14 @@ def table(pp_out, pp_trace, churn_out, churn_trace, churn_rate_out, idle_out):
     pairs = list(dict.fromkeys(r["pairs"] for r in rows))
     backends = list(dict.fromkeys(r["backend"] for r in rows))
     req, epw = {}, {}
+    problems = []
     for r in rows:
         c, rt = segs.get(pp_label(r)), num(r.get("round_trips"))
         req[(r["backend"], r["pairs"])] = per_unit(c, rt) if c is not None else None
         epw[(r["backend"], r["pairs"])] = num(r.get("events_per_wait"))
+        if req[(r["backend"], r["pairs"])] is None:
+            problems.append(f"  {r['backend']} at {r['pairs']} pairs: "
+                            f"{r.get('error') or r.get('reason') or 'no round trip measured'}")
     w = 15
     print("Wine server requests per round trip, pingpong (lower is better; "
           "one traced run, all backends)")
@@ -115,6 +120,8 @@ def table(pp_out, pp_trace, churn_out, churn_trace, churn_rate_out, idle_out):
             line += f"{cell(v / base if v and base else None, 2, 'x'):>14s}"
         line += f"{cell(epw.get((b, pairs[0])), 2):>12s}"
         print(line)
+    if problems:
+        print("n/a:\n" + "\n".join(problems))
 
     csegs = segments(churn_trace)
     traced = {(r["backend"], r["op"]): r for r in bench_lines(churn_out)}
