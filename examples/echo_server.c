@@ -4,8 +4,8 @@
  *
  * Every byte a client sends comes back. The rules of edge mode show in
  * conn_pump(): after an event, do the I/O until afdio says AFDIO_EAGAIN
- * (which re-arms that direction), because the same readiness is not
- * reported twice. A write may take fewer bytes than offered: the rest stays
+ * or a read comes back short (either re-arms that direction), because the
+ * same readiness is not reported twice. A write may take fewer bytes than offered: the rest stays
  * in the connection's buffer, reading stops (so a client that does not read
  * cannot make the server buffer without bound) and the next WRITABLE event
  * continues. It stops on Ctrl-C, after --duration seconds, or once
@@ -80,6 +80,7 @@ static int usage(void) {
  * Returns CONN_KEEP (wait for the next event), CONN_DONE (the client closed
  * and got everything back) or an AFDIO_E* code (the connection broke). */
 static int conn_pump(server_t *srv, conn_t *c) {
+  int rearmed = 0; /* the last read was short: net/ re-armed READABLE */
   for (int budget = CONN_BUDGET;; budget--) {
     while (c->head < c->tail) {
       ptrdiff_t n =
@@ -94,6 +95,8 @@ static int conn_pump(server_t *srv, conn_t *c) {
     c->head = c->tail = 0;
     if (c->peer_done)
       return CONN_DONE;
+    if (rearmed)
+      return CONN_KEEP; /* a short read emptied the socket: wait */
     if (budget == 0)
       return CONN_MORE;
     ptrdiff_t n = afdio_stream_read(c->stream, c->buf, sizeof c->buf);
@@ -104,6 +107,7 @@ static int conn_pump(server_t *srv, conn_t *c) {
     if (n == 0)
       c->peer_done = 1; /* loop once more: flush, then finish */
     c->tail = (size_t)n;
+    rearmed = n > 0 && (size_t)n < sizeof c->buf;
   }
 }
 

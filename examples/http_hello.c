@@ -93,9 +93,11 @@ static int conn_drain(conn_t *c) {
 }
 
 /* Edge mode: each CONN_KEEP follows an AFDIO_EAGAIN, on the write side
- * when output is pending, else on the read side. */
+ * when output is pending, else on the read side, or a short read (which
+ * re-armed the read side as AFDIO_EAGAIN does). */
 static int conn_pump(server_t *srv, conn_t *c) {
   http_buffers_t *h = &c->http;
+  int rearmed = 0; /* the last read was short: net/ re-armed READABLE */
   for (int budget = CONN_BUDGET;; budget--) {
     int r = conn_flush(c);
     if (r <= 0)
@@ -112,10 +114,12 @@ static int conn_pump(server_t *srv, conn_t *c) {
       continue; /* send the answers before reading more */
     if (c->peer_done)
       return CONN_DONE; /* everything answered; a partial request is dropped */
+    if (rearmed)
+      return CONN_KEEP; /* a short read emptied the socket: wait */
     if (budget == 0)
       return CONN_MORE;
-    ptrdiff_t n = afdio_stream_read(c->stream, h->in + h->in_len,
-                                    sizeof h->in - h->in_len);
+    size_t room = sizeof h->in - h->in_len;
+    ptrdiff_t n = afdio_stream_read(c->stream, h->in + h->in_len, room);
     if (n == AFDIO_EAGAIN)
       return CONN_KEEP;
     if (n < 0)
@@ -123,6 +127,7 @@ static int conn_pump(server_t *srv, conn_t *c) {
     if (n == 0)
       c->peer_done = 1;
     h->in_len += (size_t)n;
+    rearmed = n > 0 && (size_t)n < room;
   }
 }
 
