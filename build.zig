@@ -92,6 +92,7 @@ const tests_common = [_][]const u8{
     "addr",
     "net_tcp",
     "net_udp",
+    "net_adopt",
     "model",
     "regressions",
     "errors",

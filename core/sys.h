@@ -56,6 +56,19 @@ int afdio__sys_init(void);
  * platform has no support gives AFDIO_ENOSYS. Calls afdio__sys_init(). */
 int afdio__sys_socket(int family, int type, int protocol, afdio_socket_t *out);
 
+/* What a socket made elsewhere is, read without changing it (for the adopt
+ * functions): *type SOCK_STREAM or SOCK_DGRAM (other types as they are),
+ * *family AF_INET, AF_INET6, AF_UNIX or another AF_*, *listening 1 when
+ * listen() was called on it. AFDIO_ENOTSOCK for a handle or descriptor that
+ * is not a socket, AFDIO_EBADF for a closed descriptor (Windows cannot tell
+ * a closed value from a non-socket: AFDIO_ENOTSOCK). Calls afdio__sys_init(). */
+int afdio__sys_socket_info(afdio_socket_t s, int *type, int *family,
+                           int *listening);
+
+/* Makes a socket made elsewhere what afdio__sys_socket() makes:
+ * non-blocking, not inheritable where the system allows, no SIGPIPE. */
+int afdio__sys_socket_setup(afdio_socket_t s);
+
 /* Closes the socket. Returns 0 or AFDIO_E*. */
 int afdio__sys_close(afdio_socket_t s);
 

@@ -744,6 +744,53 @@ AFDIO_API afdio_socket_t afdio_datagram_socket(const afdio_datagram_t *dgram);
 /* Deregisters (if registered), closes and frees, as for listeners. */
 AFDIO_API int afdio_datagram_close(afdio_datagram_t *dgram);
 
+/* ------------------------------------------------------------------------ */
+/* Adopting and releasing sockets made elsewhere                             */
+
+/* Takes an existing socket (inherited from a service manager, made by
+ * another library, made by plain socket()/accept()) as a new object in
+ * *out, which then owns it: afdio_*_close() closes it. The socket must be
+ * of a supported family (IPv4, IPv6, Unix-domain) and of the object's type:
+ * afdio_listener_adopt() a stream socket on which listen() was called;
+ * afdio_stream_adopt() a stream socket that is not listening (connected,
+ * connecting, or accepted); afdio_datagram_adopt() a datagram socket, bound
+ * or not, connected or not. The socket is checked first and left untouched
+ * when it does not fit; once accepted it is made non-blocking, not
+ * inheritable by child processes (FD_CLOEXEC; on Windows the handle's
+ * inherit flag), on macOS SO_NOSIGPIPE, and for UDP on Windows
+ * AFDIO_OPT_UDP_CONNRESET 0, as every socket afdio makes. Its other options
+ * stay as they are (no SO_REUSEADDR or SO_EXCLUSIVEADDRUSE is added to an
+ * adopted listener). It is not registered anywhere.
+ * Errors: AFDIO_EINVAL (out NULL, sock AFDIO_INVALID_SOCKET, a socket of
+ * the wrong type: a datagram socket given to stream_adopt, a listening one
+ * to stream_adopt, a non-listening one to listener_adopt);
+ * AFDIO_ENOTSOCK (not a socket; on Windows also a closed handle value);
+ * AFDIO_EBADF (Unix: a closed descriptor); AFDIO_EAFNOSUPPORT (another
+ * family, such as AF_PACKET or AF_BLUETOOTH); AFDIO_ENOMEM (the socket is
+ * untouched); AFDIO_EIO (the system refused the mode change: then the
+ * socket may be non-inheritable already, and is still the caller's). On
+ * error *out is NULL and the socket still belongs to the caller.
+ * Thread safety: any thread; nothing else may use the socket during the
+ * call. */
+AFDIO_API int afdio_listener_adopt(afdio_listener_t **out,
+                                   afdio_socket_t sock);
+AFDIO_API int afdio_stream_adopt(afdio_stream_t **out, afdio_socket_t sock);
+AFDIO_API int afdio_datagram_adopt(afdio_datagram_t **out,
+                                   afdio_socket_t sock);
+
+/* Gives the socket back: deregisters the object (if registered; after this
+ * returns no wait that starts later reports its token), frees it, and
+ * stores the socket, still open and now the caller's, in *out. The socket
+ * stays non-blocking and non-inheritable. The object must not be used
+ * again. Errors: AFDIO_EINVAL (object or out NULL; then nothing is freed).
+ * Thread safety: the last call on the object, as close. */
+AFDIO_API int afdio_listener_release(afdio_listener_t *listener,
+                                     afdio_socket_t *out);
+AFDIO_API int afdio_stream_release(afdio_stream_t *stream,
+                                   afdio_socket_t *out);
+AFDIO_API int afdio_datagram_release(afdio_datagram_t *dgram,
+                                     afdio_socket_t *out);
+
 /* ======================================================================== */
 /* End of Networking                                                         */
 /* ======================================================================== */

@@ -35,6 +35,35 @@ static int socket__setup(SOCKET s) {
   return 0;
 }
 
+int afdio__sys_socket_setup(afdio_socket_t s) { return socket__setup(s); }
+
+int afdio__sys_socket_info(afdio_socket_t s, int *type, int *family,
+                           int *listening) {
+  int rc = afdio__winsock_init();
+  if (rc < 0)
+    return rc;
+  /* SO_TYPE is what rejects a handle that is no socket (SIO_BASE_HANDLE
+   * does not under Wine: AFD-NOTES). The family comes from the protocol
+   * info, since getsockname fails on an unbound socket (libuv's
+   * uv_tcp_open reads it the same way, src/win/tcp.c). */
+  WSAPROTOCOL_INFOW info;
+  BOOL acceptconn = FALSE;
+  int len = (int)sizeof *type;
+  if (getsockopt((SOCKET)s, SOL_SOCKET, SO_TYPE, (char *)type, &len) != 0)
+    return afdio__sys_error();
+  len = (int)sizeof info;
+  if (getsockopt((SOCKET)s, SOL_SOCKET, SO_PROTOCOL_INFOW, (char *)&info,
+                 &len) != 0)
+    return afdio__sys_error();
+  len = (int)sizeof acceptconn;
+  if (getsockopt((SOCKET)s, SOL_SOCKET, SO_ACCEPTCONN, (char *)&acceptconn,
+                 &len) != 0)
+    return afdio__sys_error();
+  *family = info.iAddressFamily;
+  *listening = acceptconn != FALSE;
+  return 0;
+}
+
 int afdio__sys_socket(int family, int type, int protocol, afdio_socket_t *out) {
   *out = AFDIO_INVALID_SOCKET;
   /* AF_UNIX sockets on Windows are a later step (and Wine 8 has none). */

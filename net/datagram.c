@@ -241,3 +241,18 @@ int afdio_datagram_close(afdio_datagram_t *dgram) {
   free(dgram);
   return rc;
 }
+
+int afdio_datagram_adopt(afdio_datagram_t **out, afdio_socket_t sock) {
+  if (out == NULL)
+    return AFDIO_EINVAL;
+  *out = NULL;
+  struct afdio__net *n = NULL;
+  int rc = afdio__net_adopt_object(&n, sizeof **out, sock, AFDIO__NET_DATAGRAM);
+  if (rc == 0) /* the net part is the object's first member */
+    *out = (afdio_datagram_t *)(void *)n;
+  return rc;
+}
+
+int afdio_datagram_release(afdio_datagram_t *dgram, afdio_socket_t *out) {
+  return dgram == NULL ? AFDIO_EINVAL : afdio__net_release(&dgram->net, out);
+}

@@ -112,3 +112,18 @@ int afdio_listener_close(afdio_listener_t *listener) {
   free(listener);
   return rc;
 }
+
+int afdio_listener_adopt(afdio_listener_t **out, afdio_socket_t sock) {
+  if (out == NULL)
+    return AFDIO_EINVAL;
+  *out = NULL;
+  struct afdio__net *n = NULL;
+  int rc = afdio__net_adopt_object(&n, sizeof **out, sock, AFDIO__NET_LISTENER);
+  if (rc == 0) /* the net part is the object's first member */
+    *out = (afdio_listener_t *)(void *)n;
+  return rc;
+}
+
+int afdio_listener_release(afdio_listener_t *listener, afdio_socket_t *out) {
+  return listener == NULL ? AFDIO_EINVAL : afdio__net_release(&listener->net, out);
+}

@@ -47,6 +47,24 @@ int afdio__net_open(struct afdio__net *n, const afdio_addr_t *addr, int type,
 void afdio__net_adopt(struct afdio__net *n, afdio_socket_t sock, int family,
                       int kind);
 
+/* For the *_adopt functions: checks, changing nothing, that sock is a
+ * socket of a supported family and of the kind's type (a listener: stream
+ * and listening; a stream: stream and not listening; a datagram socket:
+ * datagram). Returns its platform family (AF_*) or AFDIO_E*. */
+int afdio__net_adopt_check(afdio_socket_t sock, int kind);
+
+/* Adopts sock as a new object of size bytes that starts with its struct
+ * afdio__net (a listener, stream or datagram socket): checks it, makes it
+ * non-blocking and non-inheritable with the defaults afdio gives its own
+ * sockets, and stores the object's net part in *out. On error the socket
+ * is unchanged (unless the system refused the mode change itself). */
+int afdio__net_adopt_object(struct afdio__net **out, size_t size,
+                            afdio_socket_t sock, int kind);
+
+/* Deregisters (if registered), stores the still open socket in *out and
+ * frees the object n starts. AFDIO_EINVAL (nothing freed) for out NULL. */
+int afdio__net_release(struct afdio__net *n, afdio_socket_t *out);
+
 /* Binds n to addr, setting IPV6_V6ONLY first for IPv6 (on, unless flags
  * has AFDIO_DUAL_STACK). */
 int afdio__net_bind(struct afdio__net *n, const afdio_addr_t *addr,

@@ -4,6 +4,7 @@
 #include "core/interest.h"
 #include "net/net.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int afdio__net_open(struct afdio__net *n, const afdio_addr_t *addr, int type,
@@ -26,6 +27,58 @@ void afdio__net_adopt(struct afdio__net *n, afdio_socket_t sock, int family,
   n->poller = NULL;
   n->family = family;
   n->kind = kind;
+}
+
+int afdio__net_adopt_check(afdio_socket_t sock, int kind) {
+  int type = 0, family = 0, listening = 0;
+  if (sock == AFDIO_INVALID_SOCKET)
+    return AFDIO_EINVAL;
+  int rc = afdio__sys_socket_info(sock, &type, &family, &listening);
+  if (rc < 0)
+    return rc;
+  if (family != AF_INET && family != AF_INET6 && family != AF_UNIX)
+    return AFDIO_EAFNOSUPPORT;
+  int want = kind == AFDIO__NET_DATAGRAM ? SOCK_DGRAM : SOCK_STREAM;
+  if (type != want || listening != (kind == AFDIO__NET_LISTENER))
+    return AFDIO_EINVAL;
+  return family;
+}
+
+/* The object is allocated here, so that nothing about the socket changes
+ * when memory runs out. */
+int afdio__net_adopt_object(struct afdio__net **out, size_t size,
+                            afdio_socket_t sock, int kind) {
+  int family = afdio__net_adopt_check(sock, kind);
+  if (family < 0)
+    return family;
+  struct afdio__net *n = malloc(size);
+  if (n == NULL)
+    return AFDIO_ENOMEM;
+  int rc = afdio__sys_socket_setup(sock);
+  /* The same defaults as a socket afdio makes itself. */
+  if (rc == 0 && kind == AFDIO__NET_DATAGRAM && family != AF_UNIX)
+    rc = afdio__sys_udp_connreset(sock, 0);
+  if (rc < 0) {
+    free(n);
+    return rc;
+  }
+  afdio__net_adopt(n, sock, family, kind);
+  if (kind == AFDIO__NET_DATAGRAM) {
+    afdio_addr_t peer;
+    n->connected = afdio__net_peer_addr(n, &peer) == 0;
+  }
+  *out = n;
+  return 0;
+}
+
+int afdio__net_release(struct afdio__net *n, afdio_socket_t *out) {
+  if (out == NULL)
+    return AFDIO_EINVAL;
+  if (n->poller != NULL)
+    (void)afdio_poller_deregister(n->poller, n->sock);
+  *out = n->sock;
+  free(n);
+  return 0;
 }
 
 int afdio__net_bind(struct afdio__net *n, const afdio_addr_t *addr,

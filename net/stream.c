@@ -192,3 +192,18 @@ int afdio_stream_close(afdio_stream_t *stream) {
   free(stream);
   return rc;
 }
+
+int afdio_stream_adopt(afdio_stream_t **out, afdio_socket_t sock) {
+  if (out == NULL)
+    return AFDIO_EINVAL;
+  *out = NULL;
+  struct afdio__net *n = NULL;
+  int rc = afdio__net_adopt_object(&n, sizeof **out, sock, AFDIO__NET_STREAM);
+  if (rc == 0) /* the net part is the object's first member */
+    *out = (afdio_stream_t *)(void *)n;
+  return rc;
+}
+
+int afdio_stream_release(afdio_stream_t *stream, afdio_socket_t *out) {
+  return stream == NULL ? AFDIO_EINVAL : afdio__net_release(&stream->net, out);
+}

@@ -210,6 +210,16 @@ Test(errors, every_net_function_refuses_a_null_object, T) {
   EXPECT_CODE(afdio_datagram_deregister(NULL), AFDIO_EINVAL);
   EXPECT_CODE(afdio_datagram_close(NULL), AFDIO_EINVAL);
   cr_expect_eq(afdio_datagram_socket(NULL), AFDIO_INVALID_SOCKET);
+
+  afdio_socket_t raw = AFDIO_INVALID_SOCKET;
+  EXPECT_CODE(afdio_listener_adopt(NULL, raw), AFDIO_EINVAL);
+  EXPECT_CODE(afdio_stream_adopt(NULL, raw), AFDIO_EINVAL);
+  EXPECT_CODE(afdio_datagram_adopt(NULL, raw), AFDIO_EINVAL);
+  EXPECT_CODE(afdio_stream_adopt(&s, raw), AFDIO_EINVAL);
+  cr_expect_null(s, "*out is NULL on error");
+  EXPECT_CODE(afdio_listener_release(NULL, &raw), AFDIO_EINVAL);
+  EXPECT_CODE(afdio_stream_release(NULL, &raw), AFDIO_EINVAL);
+  EXPECT_CODE(afdio_datagram_release(NULL, &raw), AFDIO_EINVAL);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -47,6 +47,41 @@ static void leaks_socket_cycle(afdio_poller_t *p, long i) {
   }
 }
 
+/* One plain socket adopted as a stream, listener or datagram socket (by
+ * i), registered, released (deregistered, object freed), closed raw. */
+static void leaks_adopt_cycle(afdio_poller_t *p, long i) {
+  int kind = (int)(i % 3), rc;
+  uint16_t port;
+  afdio_socket_t s, back = AFDIO_INVALID_SOCKET;
+  rc = util_plain_socket(kind == 2 ? UTIL_DGRAM : UTIL_STREAM, &s);
+  cr_assert_eq(rc, 0, "cycle %ld: socket: %s", i, afdio_err_name(rc));
+  const uint32_t in = AFDIO_READABLE;
+  if (kind == 0) {
+    afdio_stream_t *st;
+    cr_assert_eq(afdio_stream_adopt(&st, s), 0, "cycle %ld", i);
+    cr_assert_eq(afdio_stream_register(st, p, (uint64_t)i, in), 0);
+    cr_assert_eq(afdio_stream_release(st, &back), 0);
+  } else if (kind == 1) {
+    afdio_listener_t *l;
+    cr_assert_eq(util_plain_listen(s, UTIL_STREAM, &port), 0, "cycle %ld", i);
+    cr_assert_eq(afdio_listener_adopt(&l, s), 0, "cycle %ld", i);
+    cr_assert_eq(afdio_listener_register(l, p, (uint64_t)i, in), 0);
+    cr_assert_eq(afdio_listener_release(l, &back), 0);
+  } else {
+    afdio_datagram_t *d;
+    cr_assert_eq(afdio_datagram_adopt(&d, s), 0, "cycle %ld", i);
+    cr_assert_eq(afdio_datagram_register(d, p, (uint64_t)i, in), 0);
+    cr_assert_eq(afdio_datagram_release(d, &back), 0);
+  }
+  cr_assert_eq(back, s);
+  cr_assert_eq(util_close(s), 0);
+  /* Let the poller collect the cancelled polls, as a real loop would. */
+  if (i % 64 == 63) {
+    afdio_event_t ev[16];
+    cr_assert_geq(afdio_poller_wait(p, ev, 16, 0), 0);
+  }
+}
+
 /* One poller with polls in flight, a waker with a wake queued, and
  * registered connected sockets, deleted while all of that is pending. */
 static void leaks_poller_cycle(afdio_socket_t *socks, int nsocks, long i) {

@@ -30,20 +30,23 @@ static int heap_works(void) {
   return before >= 0 && after - before >= 100000;
 }
 
-Test(unix_fds, create_register_close_cycles_leak_no_descriptor_or_memory, T) {
+/* Runs n cycles after a warm-up of 300 (tables grow once) and checks that
+ * descriptors and heap are where they started. */
+static void expect_cycles_leak_nothing(const char *what,
+                                       void (*cycle)(afdio_poller_t *, long),
+                                       long n) {
   afdio_poller_t *p = util_poller();
-  long n = leaks_cycles(20000);
-  for (long i = 0; i < 300; i++) /* warm-up: tables grow once */
-    leaks_socket_cycle(p, i);
+  for (long i = 0; i < 300; i++)
+    cycle(p, i);
   long fds = util_handle_count();
   long long heap = heap_in_use();
   cr_assert_gt(fds, 0, "the descriptor count must work (got %ld)", fds);
   for (long i = 300; i < 300 + n; i++)
-    leaks_socket_cycle(p, i);
+    cycle(p, i);
   long fds_after = util_handle_count();
   long long heap_after = heap_in_use();
-  cr_log_info("%ld socket cycles: descriptors %ld -> %ld, heap in use %lld -> "
-              "%lld bytes", n, fds, fds_after, heap, heap_after);
+  cr_log_info("%ld %s cycles: descriptors %ld -> %ld, heap in use %lld -> "
+              "%lld bytes", n, what, fds, fds_after, heap, heap_after);
   cr_expect_eq(fds_after, fds, "descriptors leaked over %ld cycles", n);
   if (!heap_works())
     cr_log_info("heap statistics do not move here (sanitizer?): heap not checked");
@@ -51,6 +54,10 @@ Test(unix_fds, create_register_close_cycles_leak_no_descriptor_or_memory, T) {
     cr_expect_lt(heap_after - heap, 4096,
                  "the heap grew by %lld bytes over %ld cycles",
                  heap_after - heap, n);
+}
+
+Test(unix_fds, create_register_close_cycles_leak_no_descriptor_or_memory, T) {
+  expect_cycles_leak_nothing("socket", leaks_socket_cycle, leaks_cycles(20000));
 }
 
 Test(unix_fds, deleting_pollers_with_work_pending_leaks_nothing, T) {
@@ -74,4 +81,9 @@ Test(unix_fds, deleting_pollers_with_work_pending_leaks_nothing, T) {
   if (heap_works())
     cr_expect_lt(heap_after - heap, 4096, "the heap grew by %lld bytes",
                  heap_after - heap);
+}
+
+Test(unix_fds, adopt_register_release_cycles_leak_no_descriptor_or_memory, T) {
+  expect_cycles_leak_nothing("adopt/release", leaks_adopt_cycle,
+                             leaks_cycles(20000) / 5);
 }

@@ -105,6 +105,25 @@ int util_shutdown_write(afdio_socket_t s);
  * failure of getsockopt itself is also returned as AFDIO_E*. */
 int util_socket_error(afdio_socket_t s);
 
+/* Sockets as another library makes them, for the adopt tests: plain
+ * socket() (blocking, and inheritable where the system makes sockets so:
+ * Windows, and Unix without SOCK_CLOEXEC), IPv4, TCP or UDP; not tracked:
+ * the test owns them. */
+#define UTIL_STREAM 1
+#define UTIL_DGRAM 2
+int util_plain_socket(int type, afdio_socket_t *out);
+/* Binds a plain socket to 127.0.0.1:0 and, for TCP, listens; *port gets
+ * the port. */
+int util_plain_listen(afdio_socket_t s, int type, uint16_t *port);
+/* accept() on a plain listener: the new socket is as the system makes it
+ * (blocking on both systems); blocks until a connection is pending. */
+int util_plain_accept(afdio_socket_t listener, afdio_socket_t *out);
+/* UTIL_STREAM or UTIL_DGRAM for an open socket (SO_TYPE), another
+ * positive value for other types, or AFDIO_E* (a closed or non-socket). */
+int util_socket_type(afdio_socket_t s);
+/* 1 when a child process would inherit s, 0 when not, or AFDIO_E*. */
+int util_is_inheritable(afdio_socket_t s);
+
 /* A handle that is not a socket (a file on Unix, an event on Windows), for
  * AFDIO_ENOTSOCK tests, and its release. */
 int util_non_socket(afdio_socket_t *out);

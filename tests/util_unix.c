@@ -255,6 +255,47 @@ int util_socket_error(afdio_socket_t s) {
   return util__error(err);
 }
 
+int util_plain_socket(int type, afdio_socket_t *out) {
+  util_init();
+  int fd = socket(AF_INET, type == UTIL_DGRAM ? SOCK_DGRAM : SOCK_STREAM, 0);
+  if (fd < 0)
+    return util__errno();
+  *out = fd;
+  return 0;
+}
+
+int util_plain_listen(afdio_socket_t s, int type, uint16_t *port) {
+  struct sockaddr_storage ss;
+  socklen_t len = util__loopback(AF_INET, 0, &ss);
+  if (bind(s, (struct sockaddr *)&ss, len) != 0 ||
+      (type == UTIL_STREAM && listen(s, 16) != 0) ||
+      getsockname(s, (struct sockaddr *)&ss, &len) != 0)
+    return util__errno();
+  *port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  return 0;
+}
+
+int util_plain_accept(afdio_socket_t listener, afdio_socket_t *out) {
+  int fd = accept(listener, NULL, NULL);
+  if (fd < 0)
+    return util__errno();
+  *out = fd;
+  return 0;
+}
+
+int util_socket_type(afdio_socket_t s) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+    return util__errno();
+  return type == SOCK_STREAM ? UTIL_STREAM : type == SOCK_DGRAM ? UTIL_DGRAM : 100 + type;
+}
+
+int util_is_inheritable(afdio_socket_t s) {
+  int fl = fcntl(s, F_GETFD);
+  return fl < 0 ? util__errno() : (fl & FD_CLOEXEC) == 0;
+}
+
 int util_non_socket(afdio_socket_t *out) {
   /* A regular file: epoll refuses it, which afdio reports as ENOTSOCK. */
   char path[] = "/tmp/afdio-test-XXXXXX";

@@ -269,6 +269,51 @@ int util_socket_error(afdio_socket_t s) {
   return util__error((unsigned long)err);
 }
 
+int util_plain_socket(int type, afdio_socket_t *out) {
+  int rc = util_init();
+  if (rc != 0)
+    return rc;
+  SOCKET s = type == UTIL_DGRAM ? socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP)
+                                : socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  if (s == INVALID_SOCKET)
+    return util__wsa();
+  *out = (afdio_socket_t)s;
+  return 0;
+}
+
+int util_plain_listen(afdio_socket_t s, int type, uint16_t *port) {
+  struct sockaddr_storage ss;
+  int len = util__loopback(AF_INET, 0, &ss);
+  if (bind((SOCKET)s, (struct sockaddr *)&ss, len) != 0 ||
+      (type == UTIL_STREAM && listen((SOCKET)s, 16) != 0) ||
+      getsockname((SOCKET)s, (struct sockaddr *)&ss, &len) != 0)
+    return util__wsa();
+  *port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  return 0;
+}
+
+int util_plain_accept(afdio_socket_t listener, afdio_socket_t *out) {
+  SOCKET s = accept((SOCKET)listener, NULL, NULL);
+  if (s == INVALID_SOCKET)
+    return util__wsa();
+  *out = (afdio_socket_t)s;
+  return 0;
+}
+
+int util_socket_type(afdio_socket_t s) {
+  int type = 0, len = (int)sizeof type;
+  if (getsockopt((SOCKET)s, SOL_SOCKET, SO_TYPE, (char *)&type, &len) != 0)
+    return util__wsa();
+  return type == SOCK_STREAM ? UTIL_STREAM : type == SOCK_DGRAM ? UTIL_DGRAM : 100 + type;
+}
+
+int util_is_inheritable(afdio_socket_t s) {
+  DWORD flags = 0;
+  if (!GetHandleInformation((HANDLE)s, &flags))
+    return util__error(GetLastError());
+  return (flags & HANDLE_FLAG_INHERIT) != 0;
+}
+
 int util_non_socket(afdio_socket_t *out) {
   /* An event handle: a valid kernel handle that is not a socket. */
   HANDLE h = CreateEventW(NULL, TRUE, FALSE, NULL);

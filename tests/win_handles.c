@@ -135,3 +135,24 @@ Test(win_handles, deleting_pollers_with_polls_in_flight_leaks_nothing, T) {
   cr_expect_eq(handles_after, handles);
   cr_expect_leq(live_after - live, 8, "%lld blocks leaked", live_after - live);
 }
+
+Test(win_handles, adopt_register_release_cycles_leak_no_handle_or_block, T) {
+  afdio_poller_t *p = util_poller();
+  long n = leaks_cycles(5000) / 5;
+  for (long i = 0; i < 300; i++)
+    leaks_adopt_cycle(p, i);
+  afdio_event_t ev[64];
+  cr_assert_geq(afdio_poller_wait(p, ev, 64, 0), 0);
+  long handles = util_handle_count();
+  long long live = heap_live();
+  cr_assert_gt(handles, 0);
+  for (long i = 300; i < 300 + n; i++)
+    leaks_adopt_cycle(p, i);
+  cr_assert_geq(afdio_poller_wait(p, ev, 64, 0), 0);
+  long handles_after = util_handle_count();
+  long long live_after = heap_live();
+  cr_log_info("%ld adopt/release cycles: handles %ld -> %ld, live blocks %lld "
+              "-> %lld", n, handles, handles_after, live, live_after);
+  cr_expect_eq(handles_after, handles, "handles leaked over %ld cycles", n);
+  cr_expect_leq(live_after - live, 8, "%lld blocks leaked", live_after - live);
+}

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #include "unix/error.h"
@@ -39,19 +40,56 @@ static size_t socket__clamp(size_t len) {
   return len > (size_t)INT_MAX ? (size_t)INT_MAX : len;
 }
 
-/* What SOCK_NONBLOCK | SOCK_CLOEXEC did not do at creation. */
-static int socket__setup(int fd) {
-  if (SOCKET__TYPE_FLAGS == 0) {
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-      return afdio__sys_error();
-  }
+/* Non-blocking and close-on-exec by fcntl, keeping the other flags. */
+static int socket__flags(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  int fd_fl = fl < 0 ? -1 : fcntl(fd, F_GETFD);
+  if (fd_fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+      fcntl(fd, F_SETFD, fd_fl | FD_CLOEXEC) < 0)
+    return afdio__sys_error();
+  return 0;
+}
+
+/* SO_NOSIGPIPE where MSG_NOSIGNAL is missing (macOS). */
+static int socket__nosigpipe(int fd) {
+  (void)fd;
 #ifdef SO_NOSIGPIPE
   int on = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on) < 0)
     return afdio__sys_error();
 #endif
+  return 0;
+}
+
+/* What SOCK_NONBLOCK | SOCK_CLOEXEC did not do at creation. */
+static int socket__setup(int fd) {
+  int rc = SOCKET__TYPE_FLAGS == 0 ? socket__flags(fd) : 0;
+  return rc < 0 ? rc : socket__nosigpipe(fd);
+}
+
+int afdio__sys_socket_setup(afdio_socket_t s) {
+  int rc = socket__flags(s);
+  return rc < 0 ? rc : socket__nosigpipe(s);
+}
+
+int afdio__sys_socket_info(afdio_socket_t s, int *type, int *family,
+                           int *listening) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof *type;
+  /* SO_TYPE first: it is what says ENOTSOCK for a file or a pipe. */
+  if (getsockopt(s, SOL_SOCKET, SO_TYPE, type, &len) != 0)
+    return afdio__sys_error();
+  len = sizeof *listening;
+  if (getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, listening, &len) != 0)
+    return afdio__sys_error();
+  /* getsockname gives the family even of an unbound socket, on Linux and
+   * the BSDs alike (SO_DOMAIN is Linux only). */
+  memset(&ss, 0, sizeof ss);
+  len = sizeof ss;
+  if (getsockname(s, (struct sockaddr *)&ss, &len) != 0)
+    return afdio__sys_error();
+  *family = ss.ss_family;
+  *listening = *listening != 0;
   return 0;
 }
 
