@@ -507,6 +507,12 @@ AFDIO_API int afdio_listener_accept(afdio_listener_t *listener,
 AFDIO_API int afdio_listener_local_addr(const afdio_listener_t *listener,
                                         afdio_addr_t *addr);
 
+/* Reads and clears the listener's pending error (SO_ERROR): 0 when none,
+ * else the error as AFDIO_E*; after an AFDIO_ERROR event on a listener it
+ * says what happened. Errors: AFDIO_EINVAL (NULL); AFDIO_EIO (the system
+ * call failed). Thread safety: see above. */
+AFDIO_API int afdio_listener_take_error(afdio_listener_t *listener);
+
 /* Options (AFDIO_OPT_TTL, _SNDBUF, _RCVBUF, _V6ONLY). Errors: AFDIO_EINVAL
  * (NULL, option not for listeners, value out of range); AFDIO_ENOTSUP. */
 AFDIO_API int afdio_listener_setopt(afdio_listener_t *listener,
@@ -661,6 +667,21 @@ AFDIO_API int afdio_stream_close(afdio_stream_t *stream);
 AFDIO_API int afdio_datagram_bind(afdio_datagram_t **out,
                                   const afdio_addr_t *addr, unsigned flags);
 
+/* Creates a datagram socket that is not bound, in *out: family
+ * AFDIO_AF_INET or AFDIO_AF_INET6 gives UDP (the system binds it to a free
+ * port at the first send_to; AFDIO_OPT_UDP_CONNRESET is 0 on Windows), and
+ * AFDIO_AF_UNIX an unnamed Unix-domain datagram socket, which sends to
+ * bound paths (send_to, or connect then send): the receiver sees an
+ * unnamed sender (recv_from gives a zeroed address on Linux, an unnamed
+ * one that afdio_addr_format() prints as "" elsewhere), so it cannot
+ * answer; a client that wants answers binds a path of its own with
+ * afdio_datagram_bind().
+ * Errors: AFDIO_EINVAL (out NULL, another family); AFDIO_EAFNOSUPPORT (no
+ * IPv6 on this host); AFDIO_ENOSYS (AFDIO_AF_UNIX on Windows, which has no
+ * Unix-domain datagram sockets); AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_EIO. On
+ * error *out is NULL. Thread safety: any thread. */
+AFDIO_API int afdio_datagram_unbound(afdio_datagram_t **out, int family);
+
 /* A connected pair of unnamed Unix-domain datagram sockets. Errors:
  * AFDIO_EINVAL (NULL); AFDIO_EMFILE; AFDIO_ENOSYS (Windows); AFDIO_EIO. */
 AFDIO_API int afdio_datagram_pair(afdio_datagram_t **a, afdio_datagram_t **b);
@@ -696,6 +717,17 @@ AFDIO_API ptrdiff_t afdio_datagram_send_to(afdio_datagram_t *dgram,
 AFDIO_API ptrdiff_t afdio_datagram_recv(afdio_datagram_t *dgram, void *buf,
                                         size_t len);
 AFDIO_API ptrdiff_t afdio_datagram_recv_from(afdio_datagram_t *dgram,
+                                             void *buf, size_t len,
+                                             afdio_addr_t *from);
+
+/* Like afdio_datagram_recv() / _recv_from(), but the datagram stays
+ * queued: the next peek or receive sees it again (with len smaller than the
+ * datagram, the first len bytes; the rest is not lost). AFDIO_EAGAIN
+ * re-arms AFDIO_READABLE as a receive does, so peeking never loses
+ * readiness. Returns and errors as afdio_datagram_recv(). */
+AFDIO_API ptrdiff_t afdio_datagram_peek(afdio_datagram_t *dgram, void *buf,
+                                        size_t len);
+AFDIO_API ptrdiff_t afdio_datagram_peek_from(afdio_datagram_t *dgram,
                                              void *buf, size_t len,
                                              afdio_addr_t *from);
 

@@ -8,20 +8,30 @@ struct afdio_datagram {
   struct afdio__net net;
 };
 
-static int datagram__open(afdio_datagram_t *d, const afdio_addr_t *addr,
-                          unsigned flags) {
+/* A new datagram socket of addr's family, bound to addr when bind_it. */
+static int datagram__new(afdio_datagram_t **out, const afdio_addr_t *addr,
+                         unsigned flags, int bind_it) {
+  afdio_datagram_t *d = malloc(sizeof *d);
+  if (d == NULL)
+    return AFDIO_ENOMEM;
   int rc = afdio__net_open(&d->net, addr, SOCK_DGRAM, AFDIO__NET_DATAGRAM);
-  if (rc < 0)
+  if (rc < 0) {
+    free(d);
     return rc;
+  }
   /* Windows would otherwise fail the next receive after any ICMP port
    * unreachable (tokio#2017); see AFDIO_OPT_UDP_CONNRESET. */
   if (d->net.family != AF_UNIX)
     rc = afdio__sys_udp_connreset(d->net.sock, 0);
-  if (rc == 0)
+  if (rc == 0 && bind_it)
     rc = afdio__net_bind(&d->net, addr, flags);
-  if (rc < 0)
+  if (rc < 0) {
     (void)afdio__sys_close(d->net.sock);
-  return rc;
+    free(d);
+    return rc;
+  }
+  *out = d;
+  return 0;
 }
 
 int afdio_datagram_bind(afdio_datagram_t **out, const afdio_addr_t *addr,
@@ -31,16 +41,25 @@ int afdio_datagram_bind(afdio_datagram_t **out, const afdio_addr_t *addr,
   *out = NULL;
   if (afdio__addr_check(addr) < 0 || (flags & ~AFDIO_DUAL_STACK) != 0)
     return AFDIO_EINVAL;
-  afdio_datagram_t *d = malloc(sizeof *d);
-  if (d == NULL)
-    return AFDIO_ENOMEM;
-  int rc = datagram__open(d, addr, flags);
-  if (rc < 0) {
-    free(d);
-    return rc;
-  }
-  *out = d;
-  return 0;
+  return datagram__new(out, addr, flags, 1);
+}
+
+int afdio_datagram_unbound(afdio_datagram_t **out, int family) {
+  static const uint8_t any[16] = {0};
+  afdio_addr_t a;
+  if (out == NULL)
+    return AFDIO_EINVAL;
+  *out = NULL;
+  /* Only the address's family is used: it picks the socket's. */
+  if (family == AFDIO_AF_INET)
+    (void)afdio_addr_ipv4(&a, any, 0);
+  else if (family == AFDIO_AF_INET6)
+    (void)afdio_addr_ipv6(&a, any, 0, 0);
+  else if (family == AFDIO_AF_UNIX)
+    (void)afdio_addr_unix(&a, "unbound");
+  else
+    return AFDIO_EINVAL;
+  return datagram__new(out, &a, 0, 0);
 }
 
 static int datagram__adopt(afdio_datagram_t **out, afdio_socket_t sock) {
@@ -112,26 +131,44 @@ ptrdiff_t afdio_datagram_send_to(afdio_datagram_t *dgram, const void *buf,
   return afdio__net_result(&dgram->net, rc, AFDIO_WRITABLE);
 }
 
-ptrdiff_t afdio_datagram_recv(afdio_datagram_t *dgram, void *buf, size_t len) {
+/* recv and peek, with or without the sender. */
+static ptrdiff_t datagram__recv(afdio_datagram_t *dgram, void *buf, size_t len,
+                                afdio_addr_t *from, int flags) {
   if (dgram == NULL || (buf == NULL && len > 0))
     return AFDIO_EINVAL;
-  return afdio__net_result(&dgram->net,
-                           afdio__sys_recv(dgram->net.sock, buf, len, 0),
-                           AFDIO_READABLE);
+  if (from == NULL)
+    return afdio__net_result(&dgram->net,
+                             afdio__sys_recv(dgram->net.sock, buf, len, flags),
+                             AFDIO_READABLE);
+  afdio_addr_t raw;
+  memset(&raw, 0, sizeof raw);
+  afdio__socklen_t salen = (afdio__socklen_t)sizeof raw.storage_;
+  ptrdiff_t rc = afdio__sys_recvfrom(dgram->net.sock, buf, len, flags,
+                                     afdio__addr_sa_mut(&raw), &salen);
+  if (rc >= 0) /* zeroed for an unnamed sender */
+    (void)afdio_addr_from_sockaddr(from, raw.storage_.bytes_, (size_t)salen);
+  return afdio__net_result(&dgram->net, rc, AFDIO_READABLE);
+}
+
+ptrdiff_t afdio_datagram_recv(afdio_datagram_t *dgram, void *buf, size_t len) {
+  return datagram__recv(dgram, buf, len, NULL, 0);
 }
 
 ptrdiff_t afdio_datagram_recv_from(afdio_datagram_t *dgram, void *buf,
                                    size_t len, afdio_addr_t *from) {
-  if (dgram == NULL || (buf == NULL && len > 0))
-    return AFDIO_EINVAL;
-  afdio_addr_t raw;
-  memset(&raw, 0, sizeof raw);
-  afdio__socklen_t salen = (afdio__socklen_t)sizeof raw.storage_;
-  ptrdiff_t rc = afdio__sys_recvfrom(dgram->net.sock, buf, len, 0,
-                                     afdio__addr_sa_mut(&raw), &salen);
-  if (rc >= 0 && from != NULL) /* zeroed for an unnamed sender */
-    (void)afdio_addr_from_sockaddr(from, raw.storage_.bytes_, (size_t)salen);
-  return afdio__net_result(&dgram->net, rc, AFDIO_READABLE);
+  afdio_addr_t ignored;
+  return datagram__recv(dgram, buf, len, from != NULL ? from : &ignored, 0);
+}
+
+ptrdiff_t afdio_datagram_peek(afdio_datagram_t *dgram, void *buf, size_t len) {
+  return datagram__recv(dgram, buf, len, NULL, AFDIO__SYS_PEEK);
+}
+
+ptrdiff_t afdio_datagram_peek_from(afdio_datagram_t *dgram, void *buf,
+                                   size_t len, afdio_addr_t *from) {
+  afdio_addr_t ignored;
+  return datagram__recv(dgram, buf, len, from != NULL ? from : &ignored,
+                        AFDIO__SYS_PEEK);
 }
 
 /* IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP and their opposites. */

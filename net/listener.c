@@ -70,6 +70,11 @@ int afdio_listener_local_addr(const afdio_listener_t *listener,
                           : afdio__net_local_addr(&listener->net, addr);
 }
 
+int afdio_listener_take_error(afdio_listener_t *listener) {
+  return listener == NULL ? AFDIO_EINVAL
+                          : afdio__net_take_error(&listener->net);
+}
+
 int afdio_listener_setopt(afdio_listener_t *listener, afdio_option_t option,
                           int value) {
   return listener == NULL ? AFDIO_EINVAL

@@ -217,6 +217,10 @@ Test(errors, every_net_function_refuses_a_null_object, T) {
   EXPECT_CODE(afdio_datagram_adopt(NULL, raw), AFDIO_EINVAL);
   EXPECT_CODE(afdio_stream_adopt(&s, raw), AFDIO_EINVAL);
   cr_expect_null(s, "*out is NULL on error");
+  EXPECT_CODE(afdio_listener_take_error(NULL), AFDIO_EINVAL);
+  EXPECT_CODE(afdio_datagram_peek(NULL, buf, 1), AFDIO_EINVAL);
+  EXPECT_CODE(afdio_datagram_peek_from(NULL, buf, 1, &a), AFDIO_EINVAL);
+  EXPECT_CODE(afdio_datagram_unbound(NULL, AFDIO_AF_INET), AFDIO_EINVAL);
   EXPECT_CODE(afdio_listener_release(NULL, &raw), AFDIO_EINVAL);
   EXPECT_CODE(afdio_stream_release(NULL, &raw), AFDIO_EINVAL);
   EXPECT_CODE(afdio_datagram_release(NULL, &raw), AFDIO_EINVAL);

@@ -600,6 +600,24 @@ Test(net_tcp, bad_options_and_arguments_are_refused, .fini = fini,
   cr_assert_null(c);
 }
 
+Test(net_tcp, a_listener_has_no_pending_error_and_take_error_clears_it,
+     .fini = fini, .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_listener_t *l = listen_on("127.0.0.1:0", 0);
+  afdio_stream_t *c = NULL, *s = NULL;
+  cr_assert_eq(afdio_listener_take_error(l), 0);
+  afdio_addr_t to = target_of(l, "127.0.0.1");
+  cr_assert_eq(afdio_stream_connect(&c, &to), 0);
+  track(c);
+  cr_assert_eq(afdio_listener_register(l, p, T_LISTENER, AFDIO_READABLE), 0);
+  util_expect_event(p, T_LISTENER, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_listener_accept(l, &s, NULL), 0);
+  track(s);
+  /* Accepting does not leave an error behind either. */
+  cr_assert_eq(afdio_listener_take_error(l), 0);
+  cr_assert_eq(afdio_listener_take_error(NULL), AFDIO_EINVAL);
+}
+
 Test(net_tcp, binding_a_port_in_use_gives_eaddrinuse, .fini = fini,
      .timeout = 10) {
   afdio_listener_t *l = listen_on("127.0.0.1:0", 0), *l2 = NULL;

@@ -333,3 +333,75 @@ Test(net_udp, no_events_after_deregister, .fini = fini, .timeout = 10) {
   cr_assert_eq(afdio_datagram_reregister(a, T_B, AFDIO_READABLE), 0);
   util_expect_event(p, T_B, AFDIO_READABLE, 2000);
 }
+
+Test(net_udp, peek_and_peek_from_leave_the_datagram_queued, .fini = fini,
+     .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_datagram_t *a = bound("127.0.0.1:0", 0), *b = bound("127.0.0.1:0", 0);
+  afdio_addr_t to = local_of(a), b_addr = local_of(b), from;
+  char buf[8];
+  cr_assert_eq(afdio_datagram_register(a, p, T_A, AFDIO_READABLE), 0);
+  /* A peek that would block re-arms, as a receive does (mio#1895). */
+  cr_assert_eq(afdio_datagram_peek(a, buf, sizeof buf), AFDIO_EAGAIN);
+  cr_assert_eq(afdio_datagram_send_to(b, "hello", 5, &to), 5);
+  util_expect_event(p, T_A, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_datagram_peek_from(a, buf, 2, &from), 2);
+  cr_assert_eq(memcmp(buf, "he", 2), 0);
+  cr_assert_eq(afdio_addr_equal(&from, &b_addr), 1);
+  cr_assert_eq(afdio_datagram_peek(a, buf, sizeof buf), 5);
+  cr_assert_eq(afdio_datagram_peek_from(a, buf, sizeof buf, NULL), 5);
+  cr_assert_eq(afdio_datagram_recv(a, buf, sizeof buf), 5);
+  cr_assert_eq(memcmp(buf, "hello", 5), 0);
+  cr_assert_eq(afdio_datagram_peek(a, buf, sizeof buf), AFDIO_EAGAIN);
+  cr_assert_eq(afdio_datagram_send_to(b, "again", 5, &to), 5);
+  util_expect_event(p, T_A, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_datagram_peek(NULL, buf, 1), AFDIO_EINVAL);
+  cr_assert_eq(afdio_datagram_peek(a, NULL, 1), AFDIO_EINVAL);
+}
+
+Test(net_udp, an_unbound_socket_gets_a_port_at_its_first_send_and_hears_answers,
+     .fini = fini, .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_datagram_t *server = bound("127.0.0.1:0", 0), *client = NULL;
+  afdio_addr_t to = local_of(server), from;
+  char buf[8];
+  cr_assert_eq(afdio_datagram_unbound(&client, AFDIO_AF_INET), 0);
+  track(client);
+  cr_assert_eq(afdio_datagram_register(client, p, T_B, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_datagram_register(server, p, T_A, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_datagram_send_to(client, "q", 1, &to), 1);
+  util_expect_event(p, T_A, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_datagram_recv_from(server, buf, sizeof buf, &from), 1);
+  cr_assert_gt(afdio_addr_port(&from), 0);
+  cr_assert_eq(afdio_datagram_send_to(server, "a", 1, &from), 1);
+  util_expect_event(p, T_B, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_datagram_recv(client, buf, sizeof buf), 1);
+  cr_assert_eq(buf[0], 'a');
+}
+
+Test(net_udp, unbound_refuses_bad_arguments, .fini = fini, .timeout = 10) {
+  afdio_datagram_t *d = (afdio_datagram_t *)&d;
+  cr_assert_eq(afdio_datagram_unbound(NULL, AFDIO_AF_INET), AFDIO_EINVAL);
+  cr_assert_eq(afdio_datagram_unbound(&d, 0), AFDIO_EINVAL);
+  cr_assert_null(d);
+  cr_assert_eq(afdio_datagram_unbound(&d, 5), AFDIO_EINVAL);
+  int rc = afdio_datagram_unbound(&d, AFDIO_AF_INET6);
+  if (rc == 0)
+    track(d);
+  else
+    cr_assert(rc == AFDIO_EAFNOSUPPORT, "%s", afdio_err_name(rc));
+}
+
+Test(net_udp, unix_domain_datagrams_are_enosys_on_windows, .fini = fini,
+     .timeout = 10) {
+  if (strcmp(afdio_backend(), "afd") != 0)
+    cr_skip_test("Unix-domain datagrams exist here: see net_unix");
+  afdio_addr_t a;
+  afdio_datagram_t *d = NULL, *e = NULL;
+  cr_assert_eq(afdio_addr_unix(&a, "C:\\afdio-test-dgram.sock"), 0);
+  cr_assert_eq(afdio_datagram_unbound(&d, AFDIO_AF_UNIX), AFDIO_ENOSYS);
+  cr_assert_eq(afdio_datagram_bind(&d, &a, 0), AFDIO_ENOSYS);
+  cr_assert_eq(afdio_datagram_pair(&d, &e), AFDIO_ENOSYS);
+  cr_assert_null(d);
+  cr_assert_null(e);
+}

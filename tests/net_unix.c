@@ -266,3 +266,31 @@ Test(net_unix, every_socket_net_makes_is_nonblocking_and_cloexec,
   track_dgram(f);
   expect_flags(afdio_datagram_socket(f), "datagram pair");
 }
+
+Test(net_unix, an_unbound_datagram_socket_sends_to_a_path_as_an_unnamed_sender,
+     .fini = fini, .timeout = 10) {
+  afdio_poller_t *p = util_poller();
+  afdio_addr_t pb = unix_addr(path_n(2)), from;
+  afdio_datagram_t *a, *b;
+  char buf[8], text[AFDIO_ADDR_STRLEN];
+  cr_assert_eq(afdio_datagram_unbound(&a, AFDIO_AF_UNIX), 0);
+  track_dgram(a);
+  cr_assert_eq(afdio_datagram_bind(&b, &pb, 0), 0);
+  track_dgram(b);
+  cr_assert_eq(afdio_datagram_register(b, p, T_B, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_datagram_send(a, "x", 1), AFDIO_ENOTCONN);
+  cr_assert_eq(afdio_datagram_send_to(a, "hey", 3, &pb), 3);
+  util_expect_event(p, T_B, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_datagram_recv_from(b, buf, sizeof buf, &from), 3);
+  /* Unnamed: Linux gives no address at all (zeroed), others an empty path. */
+  if (afdio_addr_family(&from) != AFDIO_EINVAL) {
+    cr_assert_eq(afdio_addr_format(&from, text, sizeof text), 0);
+    cr_assert_str_eq(text, "");
+  }
+  /* Connected to the path, it sends without an address. */
+  cr_assert_eq(afdio_datagram_connect(a, &pb), 0);
+  cr_assert_eq(afdio_datagram_send(a, "yo", 2), 2);
+  util_expect_event(p, T_B, AFDIO_READABLE, 2000);
+  cr_assert_eq(afdio_datagram_peek(b, buf, sizeof buf), 2);
+  cr_assert_eq(afdio_datagram_recv(b, buf, sizeof buf), 2);
+}
