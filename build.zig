@@ -93,6 +93,7 @@ const tests_common = [_][]const u8{
     "net_tcp",
     "net_udp",
     "net_adopt",
+    "net_unix",
     "model",
     "regressions",
     "errors",
@@ -107,7 +108,6 @@ const tests_unix_only = [_][]const u8{
     "unix_signals",
     "unix_cloexec",
     "unix_wakefd_pipe",
-    "net_unix",
     "unix_fds",
 };
 

@@ -45,6 +45,15 @@ typedef socklen_t afdio__socklen_t;
 #define AFDIO__SHUT_RDWR SHUT_RDWR
 #endif
 
+/* Whether Unix-domain addresses may be abstract names (a leading NUL):
+ * Linux only. Windows' AF_UNIX refuses them, although Microsoft's 2017
+ * announcement said otherwise (microsoft/WSL#4240). */
+#if defined(__linux__)
+#define AFDIO__SYS_UNIX_ABSTRACT 1
+#else
+#define AFDIO__SYS_UNIX_ABSTRACT 0
+#endif
+
 /* Flags of afdio__sys_recv() and afdio__sys_recvfrom(). */
 #define AFDIO__SYS_PEEK 0x1
 
@@ -52,8 +61,10 @@ typedef socklen_t afdio__socklen_t;
  * Idempotent and thread-safe. Returns 0 or AFDIO_E*. */
 int afdio__sys_init(void);
 
-/* A new non-blocking, non-inheritable socket in *out. AF_UNIX where the
- * platform has no support gives AFDIO_ENOSYS. Calls afdio__sys_init(). */
+/* A new non-blocking, non-inheritable socket in *out. A type the platform
+ * never has for the family (Unix-domain datagrams on Windows) gives
+ * AFDIO_ENOSYS; a family the running system lacks (AF_UNIX before Windows
+ * 10 1803, or under Wine) gives AFDIO_EAFNOSUPPORT. Calls afdio__sys_init(). */
 int afdio__sys_socket(int family, int type, int protocol, afdio_socket_t *out);
 
 /* What a socket made elsewhere is, read without changing it (for the adopt

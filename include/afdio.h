@@ -294,8 +294,17 @@ AFDIO_API int afdio_waker_delete(afdio_waker_t *waker);
 /*
  * Three socket objects, by kind: a listener, a stream, a datagram socket.
  * The address family decides what they are: an IPv4 or IPv6 address gives
- * TCP or UDP, a path (afdio_addr_unix) a Unix-domain socket. Unix-domain
- * sockets exist on Unix only: on Windows they give AFDIO_ENOSYS for now.
+ * TCP or UDP, a path (afdio_addr_unix) a Unix-domain socket.
+ *
+ * Unix-domain sockets on Windows (10 version 1803 and later; afunix.sys)
+ * go through the same functions: listeners and streams by path work as on
+ * Unix. Windows has no Unix-domain datagram sockets and no socketpair:
+ * afdio_datagram_bind() / _unbound() with a Unix-domain address,
+ * afdio_datagram_pair() and afdio_stream_pair() give AFDIO_ENOSYS there.
+ * Where the running system lacks AF_UNIX (older Windows, Wine 8) the
+ * socket cannot be created: AFDIO_EAFNOSUPPORT. Abstract names ("@name")
+ * exist on Linux only; elsewhere binding or connecting to one gives
+ * AFDIO_EINVAL (Windows refuses them, microsoft/WSL#4240).
  *
  * Every socket made here is non-blocking and not inherited by child
  * processes, and never raises SIGPIPE. Every I/O call returns at once: a
@@ -371,7 +380,8 @@ AFDIO_API int afdio_addr_ipv6(afdio_addr_t *addr, const uint8_t ip[16],
 
 /* Makes a Unix-domain address from a file system path. On Linux a path
  * starting with '@' names an abstract socket ('@' becomes the leading NUL).
- * It can be made on every OS; only sockets are missing on Windows.
+ * The address can be made on every OS; an abstract name is usable on
+ * Linux only (see above).
  * Errors: AFDIO_EINVAL (NULL, empty, or too long for sockaddr_un: 103 bytes
  * on macOS/BSD, 107 on Linux and Windows). Thread safety: any thread. */
 AFDIO_API int afdio_addr_unix(afdio_addr_t *addr, const char *path);
@@ -485,10 +495,12 @@ typedef enum afdio_option {
  * with afdio_listener_local_addr()). flags: 0 or AFDIO_DUAL_STACK. A Unix
  * path must not exist yet (remove it after close: the file stays).
  * backlog <= 0 means the system's maximum (SOMAXCONN).
- * Errors: AFDIO_EINVAL (NULL, bad addr, unknown flags); AFDIO_EADDRINUSE;
- * AFDIO_EADDRNOTAVAIL; AFDIO_EAFNOSUPPORT (no IPv6 on this host);
- * AFDIO_EACCES; AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_ENOSYS (Unix-domain on
- * Windows); AFDIO_EIO. On error *out is NULL. Thread safety: any thread. */
+ * Errors: AFDIO_EINVAL (NULL, bad addr, unknown flags, an abstract name
+ * off Linux); AFDIO_EADDRINUSE (also: the path exists);
+ * AFDIO_EADDRNOTAVAIL; AFDIO_EAFNOSUPPORT (no IPv6 on this host, or no
+ * AF_UNIX: older Windows, Wine); AFDIO_EACCES; AFDIO_EMFILE;
+ * AFDIO_ENOMEM; AFDIO_EIO. On error *out is NULL. Thread safety: any
+ * thread. */
 AFDIO_API int afdio_listener_bind(afdio_listener_t **out,
                                   const afdio_addr_t *addr, int backlog,
                                   unsigned flags);
@@ -557,12 +569,14 @@ AFDIO_API int afdio_listener_close(afdio_listener_t *listener);
  * systems closed bits); then afdio_stream_take_error() says how (0, or
  * AFDIO_ECONNREFUSED, AFDIO_ETIMEDOUT, ...). afdio_stream_peer_addr()
  * succeeds once connected.
- * Errors (failures reported at once): AFDIO_EINVAL (NULL, bad addr);
+ * Errors (failures reported at once, or on Windows possibly later through
+ * take_error): AFDIO_EINVAL (NULL, bad addr, an abstract name off Linux);
  * AFDIO_ECONNREFUSED (a Unix-domain path with no listener);
- * AFDIO_ENOENT (no such path); AFDIO_EAGAIN (Unix-domain listener backlog
- * full); AFDIO_ENETUNREACH; AFDIO_EADDRNOTAVAIL; AFDIO_EAFNOSUPPORT;
- * AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_ENOSYS (Unix-domain on Windows);
- * AFDIO_EIO. On error *out is NULL. Thread safety: any thread. */
+ * AFDIO_ENOENT (no such path; Windows may say AFDIO_ECONNREFUSED);
+ * AFDIO_EAGAIN (Unix-domain listener backlog full); AFDIO_ENETUNREACH;
+ * AFDIO_EADDRNOTAVAIL; AFDIO_EAFNOSUPPORT (also: no AF_UNIX on this
+ * system); AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_EIO. On error *out is NULL.
+ * Thread safety: any thread. */
 AFDIO_API int afdio_stream_connect(afdio_stream_t **out,
                                    const afdio_addr_t *addr);
 
@@ -663,7 +677,8 @@ AFDIO_API int afdio_stream_close(afdio_stream_t *stream);
 /* Creates a datagram socket bound to addr in *out: UDP for IPv4/IPv6 (port
  * 0 picks a free port; AFDIO_OPT_UDP_CONNRESET is set to 0 on Windows), a
  * Unix-domain datagram socket for a path. flags: 0 or AFDIO_DUAL_STACK.
- * Errors: as afdio_listener_bind(). Thread safety: any thread. */
+ * Errors: as afdio_listener_bind(), and AFDIO_ENOSYS for a Unix-domain
+ * address on Windows. Thread safety: any thread. */
 AFDIO_API int afdio_datagram_bind(afdio_datagram_t **out,
                                   const afdio_addr_t *addr, unsigned flags);
 

@@ -66,8 +66,9 @@ int afdio__sys_socket_info(afdio_socket_t s, int *type, int *family,
 
 int afdio__sys_socket(int family, int type, int protocol, afdio_socket_t *out) {
   *out = AFDIO_INVALID_SOCKET;
-  /* AF_UNIX sockets on Windows are a later step (and Wine 8 has none). */
-  if (family == AF_UNIX)
+  /* Windows' AF_UNIX (10 1803 and later) has stream sockets only; where it
+   * is missing (older systems, Wine 8) WSASocketW says WSAEAFNOSUPPORT. */
+  if (family == AF_UNIX && type != SOCK_STREAM)
     return AFDIO_ENOSYS;
   int rc = afdio__winsock_init();
   if (rc < 0)

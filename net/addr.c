@@ -40,6 +40,11 @@ int afdio__addr_check(const afdio_addr_t *addr) {
   return AFDIO_EINVAL;
 }
 
+int afdio__addr_is_abstract(const afdio_addr_t *addr) {
+  return addr->len_ > ADDR__SUN_PATH_OFF &&
+         addr->storage_.bytes_[ADDR__SUN_PATH_OFF] == 0;
+}
+
 const struct sockaddr *afdio__addr_sa(const afdio_addr_t *addr) {
   return (const struct sockaddr *)(const void *)addr->storage_.bytes_;
 }

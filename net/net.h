@@ -34,6 +34,9 @@ int afdio__addr_check(const afdio_addr_t *addr);
 const struct sockaddr *afdio__addr_sa(const afdio_addr_t *addr);
 afdio__socklen_t afdio__addr_salen(const afdio_addr_t *addr);
 
+/* 1 for a Unix-domain address that is an abstract name (leading NUL). */
+int afdio__addr_is_abstract(const afdio_addr_t *addr);
+
 /* Storage for a system call to fill, then afdio_addr_from_sockaddr(). */
 struct sockaddr *afdio__addr_sa_mut(afdio_addr_t *addr);
 

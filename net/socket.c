@@ -10,7 +10,8 @@
 int afdio__net_open(struct afdio__net *n, const afdio_addr_t *addr, int type,
                     int kind) {
   int family = afdio__addr_check(addr);
-  if (family < 0)
+  if (family < 0 || (family == AF_UNIX && !AFDIO__SYS_UNIX_ABSTRACT &&
+                     afdio__addr_is_abstract(addr)))
     return AFDIO_EINVAL;
   afdio_socket_t sock;
   int rc = afdio__sys_socket(family, type, 0, &sock);

@@ -124,6 +124,12 @@ int util_socket_type(afdio_socket_t s);
 /* 1 when a child process would inherit s, 0 when not, or AFDIO_E*. */
 int util_is_inheritable(afdio_socket_t s);
 
+/* A Unix-domain socket path of this process, numbered n, in buf (size
+ * bytes: 108 suffice), in the system's temporary folder, with any file of
+ * that name removed first; util_remove_path() removes it afterwards. */
+const char *util_socket_path(char *buf, size_t size, int n);
+void util_remove_path(const char *path);
+
 /* A handle that is not a socket (a file on Unix, an event on Windows), for
  * AFDIO_ENOTSOCK tests, and its release. */
 int util_non_socket(afdio_socket_t *out);

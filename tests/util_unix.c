@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -295,6 +296,14 @@ int util_is_inheritable(afdio_socket_t s) {
   int fl = fcntl(s, F_GETFD);
   return fl < 0 ? util__errno() : (fl & FD_CLOEXEC) == 0;
 }
+
+const char *util_socket_path(char *buf, size_t size, int n) {
+  snprintf(buf, size, "/tmp/afdio-net-%ld-%d.sock", (long)getpid(), n);
+  unlink(buf);
+  return buf;
+}
+
+void util_remove_path(const char *path) { unlink(path); }
 
 int util_non_socket(afdio_socket_t *out) {
   /* A regular file: epoll refuses it, which afdio reports as ENOTSOCK. */

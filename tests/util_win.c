@@ -10,6 +10,7 @@
 #include <ws2tcpip.h>
 #include <windows.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,6 +314,19 @@ int util_is_inheritable(afdio_socket_t s) {
     return util__error(GetLastError());
   return (flags & HANDLE_FLAG_INHERIT) != 0;
 }
+
+const char *util_socket_path(char *buf, size_t size, int n) {
+  char dir[MAX_PATH + 1];
+  DWORD len = GetTempPathA(sizeof dir, dir);
+  if (len == 0 || len > 60) /* keep well inside sun_path's 108 bytes */
+    strcpy(dir, "C:\\");
+  snprintf(buf, size, "%safdio-net-%lu-%d.sock", dir,
+           (unsigned long)GetCurrentProcessId(), n);
+  DeleteFileA(buf);
+  return buf;
+}
+
+void util_remove_path(const char *path) { DeleteFileA(path); }
 
 int util_non_socket(afdio_socket_t *out) {
   /* An event handle: a valid kernel handle that is not a socket. */
