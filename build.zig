@@ -23,6 +23,7 @@ pub const version = std.SemanticVersion.parse(zon.version) catch @compileError("
 
 const core_sources = [_][]const u8{
     "core/error.c",
+    "core/timer.c",
 };
 
 /// Windows: the AFD driver layer and the completion-port selector.
@@ -94,6 +95,7 @@ const tests_common = [_][]const u8{
     "net_udp",
     "net_adopt",
     "net_unix",
+    "timers",
     "model",
     "regressions",
     "errors",

@@ -2,8 +2,16 @@
  * AFDIO_ENOSYS after the argument checks every backend makes, so programs
  * link and fail clearly at run time. */
 #include "afdio.h"
+#include "core/timer.h"
 
 const char *afdio_backend(void) { return "none"; }
+
+/* No poller is ever made here, so no timer either: an empty slot. */
+afdio__timers_t **afdio__poller_timers(afdio_poller_t *p) {
+  static afdio__timers_t *none;
+  (void)p;
+  return &none;
+}
 
 int afdio_poller_new(afdio_poller_t **out) {
   if (out == NULL)

@@ -19,6 +19,7 @@
 #define AFDIO_CORE_SYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "afdio.h"
 
@@ -38,6 +39,8 @@ typedef int afdio__socklen_t;
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 typedef socklen_t afdio__socklen_t;
 #define AFDIO__SHUT_RD SHUT_RD
@@ -52,6 +55,41 @@ typedef socklen_t afdio__socklen_t;
 #define AFDIO__SYS_UNIX_ABSTRACT 1
 #else
 #define AFDIO__SYS_UNIX_ABSTRACT 0
+#endif
+
+/* A plain mutex and the monotonic clock, for the portable parts of core/
+ * (timers). A lock is initialised statically or with afdio__lock_init(). */
+#if defined(_WIN32)
+typedef SRWLOCK afdio__lock_t;
+#define AFDIO__LOCK_INITIALIZER SRWLOCK_INIT
+static inline void afdio__lock_init(afdio__lock_t *l) { InitializeSRWLock(l); }
+static inline void afdio__lock_destroy(afdio__lock_t *l) { (void)l; }
+static inline void afdio__lock(afdio__lock_t *l) { AcquireSRWLockExclusive(l); }
+static inline void afdio__unlock(afdio__lock_t *l) { ReleaseSRWLockExclusive(l); }
+/* QueryPerformanceCounter, in nanoseconds, without overflowing the
+ * product for years of uptime. */
+static inline int64_t afdio__sys_now_ns(void) {
+  LARGE_INTEGER f, c;
+  QueryPerformanceFrequency(&f);
+  QueryPerformanceCounter(&c);
+  return c.QuadPart / f.QuadPart * INT64_C(1000000000) +
+         c.QuadPart % f.QuadPart * INT64_C(1000000000) / f.QuadPart;
+}
+#else
+typedef pthread_mutex_t afdio__lock_t;
+#define AFDIO__LOCK_INITIALIZER PTHREAD_MUTEX_INITIALIZER
+static inline void afdio__lock_init(afdio__lock_t *l) { pthread_mutex_init(l, NULL); }
+static inline void afdio__lock_destroy(afdio__lock_t *l) { pthread_mutex_destroy(l); }
+static inline void afdio__lock(afdio__lock_t *l) { pthread_mutex_lock(l); }
+static inline void afdio__unlock(afdio__lock_t *l) { pthread_mutex_unlock(l); }
+/* CLOCK_MONOTONIC: every supported Unix has it, and it does not jump when
+ * the wall clock is set. */
+static inline int64_t afdio__sys_now_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+    return 0;
+  return (int64_t)ts.tv_sec * INT64_C(1000000000) + (int64_t)ts.tv_nsec;
+}
 #endif
 
 /* Flags of afdio__sys_recv() and afdio__sys_recvfrom(). */

@@ -181,16 +181,16 @@ typedef struct afdio_waker afdio_waker_t;
  * On error *out is set to NULL. Thread safety: any thread. */
 AFDIO_API int afdio_poller_new(afdio_poller_t **out);
 
-/* Destroys the poller and every waker created on it. Registrations are
- * dropped (the sockets stay open: they belong to the caller); polls still in
- * flight are cancelled and their completions drained before anything is
- * freed, so nothing leaks. Threads blocked in afdio_poller_wait() on this
- * poller are woken and return AFDIO_ECANCELED, and nothing is freed before
- * the last of them has left (every backend). Errors: AFDIO_EINVAL (poller
- * is NULL). Thread safety: other threads may be blocked in
- * afdio_poller_wait(); no other call may overlap this one, and none may
- * follow it (a call that begins after it returned is the caller's error,
- * as after free()). */
+/* Destroys the poller and every waker and timer created on it.
+ * Registrations are dropped (the sockets stay open: they belong to the
+ * caller); polls still in flight are cancelled and their completions
+ * drained before anything is freed, so nothing leaks. Threads blocked in
+ * afdio_poller_wait() on this poller are woken and return AFDIO_ECANCELED,
+ * and nothing is freed before the last of them has left (every backend).
+ * Errors: AFDIO_EINVAL (poller is NULL). Thread safety: other threads may
+ * be blocked in afdio_poller_wait(); no other call may overlap this one,
+ * and none may follow it (a call that begins after it returned is the
+ * caller's error, as after free()). */
 AFDIO_API int afdio_poller_delete(afdio_poller_t *poller);
 
 /* Registers socket with a 64-bit token (any value; it is only given back in
@@ -287,6 +287,70 @@ AFDIO_API int afdio_waker_wake(afdio_waker_t *waker);
  * Errors: AFDIO_EINVAL (waker NULL). Thread safety: no concurrent
  * afdio_waker_wake() on the same waker. */
 AFDIO_API int afdio_waker_delete(afdio_waker_t *waker);
+
+/* ------------------------------------------------------------------------ */
+/* Timers                                                                    */
+
+/* A timer on a poller: once armed, afdio_poller_wait() reports an event
+ * { token, AFDIO_READABLE } when its deadline has passed, as it reports a
+ * waker. The wait's timeout becomes the earlier of the caller's and the
+ * next deadline, so a loop needs no timeout arithmetic of its own. Rules:
+ * - never early: a timer is reported only by a wait that looks at the clock
+ *   at or after its deadline (sub-millisecond remainders round up, as wait
+ *   timeouts do); a busy or late loop reports it late, never lost;
+ * - a repeating timer's deadlines are first + k * period, whatever the
+ *   wait's lateness (no drift); periods missed entirely by a late wait are
+ *   reported as one event;
+ * - expired timers are reported earliest deadline first; those that do not
+ *   fit in the wait's capacity stay due for the next wait;
+ * - arming and disarming are O(log n) and allocate nothing (the timer was
+ *   allocated by afdio_timer_new()); a wait allocates nothing either;
+ * - all timer calls may run on any thread, also while others wait, as
+ *   register: arming an earlier deadline wakes a blocked wait.
+ * afdio uses one internal waker per poller for that wake-up; its token is
+ * the address of afdio's own timer table (no pointer of the caller's can
+ * equal it) and its events are never reported. */
+typedef struct afdio_timer afdio_timer_t;
+
+/* The monotonic clock of absolute deadlines, in milliseconds since an
+ * unspecified start (the system's boot on most). Never goes back; not
+ * changed by setting the wall clock. Thread safety: any thread. */
+AFDIO_API int64_t afdio_clock_ms(void);
+
+/* Creates a disarmed timer on the poller, reported with token.
+ * Errors: AFDIO_EINVAL (poller or out NULL); AFDIO_ENOMEM; AFDIO_EMFILE
+ * or AFDIO_EIO (the poller's first timer makes its internal waker).
+ * On error *out is NULL. Thread safety: any thread. The timer is destroyed
+ * by afdio_timer_delete() or, at the latest, by afdio_poller_delete(). */
+AFDIO_API int afdio_timer_new(afdio_poller_t *poller, uint64_t token,
+                              afdio_timer_t **out);
+
+/* Arms (or re-arms: the old deadline is replaced) the timer to expire
+ * delay_ms from now (0: at the next wait), then, when repeat_ms > 0, every
+ * repeat_ms after that deadline until disarmed. Huge values saturate (the
+ * timer then never expires). Errors: AFDIO_EINVAL (timer NULL, delay_ms or
+ * repeat_ms negative); AFDIO_EIO (waking a blocked wait failed; the timer
+ * is armed all the same). Thread safety: any thread, as register. */
+AFDIO_API int afdio_timer_arm(afdio_timer_t *timer, int64_t delay_ms,
+                              int64_t repeat_ms);
+
+/* As afdio_timer_arm(), with an absolute deadline on afdio_clock_ms()'s
+ * clock: the timer expires once afdio_clock_ms() >= at_ms (a deadline
+ * already past expires at the next wait). Errors: AFDIO_EINVAL (timer
+ * NULL, at_ms or repeat_ms negative); AFDIO_EIO as above. */
+AFDIO_API int afdio_timer_arm_at(afdio_timer_t *timer, int64_t at_ms,
+                                 int64_t repeat_ms);
+
+/* Disarms the timer, repeating or not. Once it returns, no wait that
+ * starts afterwards reports the timer (a wait already returning may carry
+ * an expiry that happened before). Returns 1 when it was armed, 0 when it
+ * was not (it had expired, one-shot, or was never armed).
+ * Errors: AFDIO_EINVAL (timer NULL). Thread safety: as register. */
+AFDIO_API int afdio_timer_disarm(afdio_timer_t *timer);
+
+/* Disarms and frees the timer. Errors: AFDIO_EINVAL (timer NULL).
+ * Thread safety: no other call on the same timer at the same time. */
+AFDIO_API int afdio_timer_delete(afdio_timer_t *timer);
 
 /* ======================================================================== */
 /* Networking (net/): addresses, TCP, UDP, Unix-domain sockets               */

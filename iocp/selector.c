@@ -54,6 +54,7 @@
 #include "afd/base_socket.h"
 #include "afd/poll_group.h"
 #include "core/interest.h"
+#include "core/timer.h"
 #include "iocp/port.h"
 #include "iocp/sock_map.h"
 #include "iocp/sock_state.h"
@@ -88,9 +89,12 @@ struct afdio_poller {
   unsigned char probe_busy;
   unsigned char stash_posted;
   unsigned char closing;
+  afdio__timers_t *timers; /* core/timer.c's, NULL until the first timer */
 };
 
 const char *afdio_backend(void) { return "afd"; }
+
+afdio__timers_t **afdio__poller_timers(afdio_poller_t *p) { return &p->timers; }
 
 /* ------------------------------------------------------------------------ */
 /* State bookkeeping (under the lock)                                        */
@@ -395,6 +399,7 @@ int afdio_poller_delete(afdio_poller_t *p) {
   }
   EnterCriticalSection(&p->lock);
   selector__send_waiters_away(p);
+  afdio__timers_delete(p); /* timer hook (core/timer.h): no waiter is left */
   selector__drop_all(p);
   selector__drain_all(p);
   leaked = !afdio__queue_empty(&p->graveyard) || p->probe_busy;
@@ -667,7 +672,7 @@ static int selector__wait(afdio_poller_t *p, afdio_event_t *events,
   LONGLONG deadline = 0, freq = 1;
   DWORD wait_ms = 0;
   size_t n;
-  int got, empty_rounds = 0;
+  int got, empty_rounds = 0, asleep = 0; /* asleep: timer hook */
   if (timeout_ms > 0)
     deadline = selector__deadline(timeout_ms, &freq);
   selector__flush(p);
@@ -677,6 +682,10 @@ static int selector__wait(afdio_poller_t *p, afdio_event_t *events,
       wait_ms = INFINITE;
     else if (timeout_ms > 0)
       wait_ms = selector__remaining(deadline, freq);
+    /* Timer hook (core/timer.h): the earlier of this and the next timer;
+     * INFINITE is -1 there and back. */
+    wait_ms = (DWORD)afdio__timers_wait_ms(
+        p, wait_ms == INFINITE ? -1 : (int64_t)wait_ms, &asleep);
     got = selector__poll_port(p, entries, capacity, wait_ms);
     if (got < 0)
       return AFDIO_EIO;
@@ -691,6 +700,9 @@ static int selector__wait(afdio_poller_t *p, afdio_event_t *events,
       selector__flush(p);
       n = selector__take_stash(p, events, capacity);
     }
+    /* Timer hook: drops its wake-ups, appends expired timers. */
+    n = (size_t)afdio__timers_collect(p, events, (int)n, (int)capacity,
+                                      asleep);
     /* A zero-timeout round that found nothing gets one more: under Wine 8
      * the first call only runs the server APC that posts a completion of
      * this thread's poll (see selector__drain_to_stash); on Windows it

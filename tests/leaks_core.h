@@ -82,13 +82,17 @@ static void leaks_adopt_cycle(afdio_poller_t *p, long i) {
   }
 }
 
-/* One poller with polls in flight, a waker with a wake queued, and
- * registered connected sockets, deleted while all of that is pending. */
+/* One poller with polls in flight, a waker with a wake queued, a repeating
+ * timer armed, and registered connected sockets, deleted while all of that
+ * is pending. */
 static void leaks_poller_cycle(afdio_socket_t *socks, int nsocks, long i) {
   afdio_poller_t *p = NULL;
   afdio_waker_t *w = NULL;
   cr_assert_eq(afdio_poller_new(&p), 0, "cycle %ld", i);
   cr_assert_eq(afdio_waker_new(p, 999, &w), 0);
+  afdio_timer_t *t = NULL; /* left armed: the poller frees it */
+  cr_assert_eq(afdio_timer_new(p, 998, &t), 0);
+  cr_assert_eq(afdio_timer_arm(t, i % 2, 1), 0);
   for (int k = 0; k < nsocks; k++)
     cr_assert_eq(afdio_poller_register(p, socks[k], (uint64_t)k,
                                        AFDIO_READABLE | (k % 2 ? AFDIO_LEVEL : 0)),

@@ -15,6 +15,7 @@
 
 #include "afdio.h"
 #include "core/interest.h"
+#include "core/timer.h"
 #include "unix/deadline.h"
 #include "unix/epoll_parked.h"
 #include "unix/error.h"
@@ -43,6 +44,7 @@ struct afdio_poller {
   afdio_waker_t *wakers;
   afdio__waiters_t waiters;
   afdio__wakefd_t closing; /* signalled once by delete, watched level */
+  afdio__timers_t *timers; /* core/timer.c's, NULL until the first timer */
 };
 
 /* A table entry's mark for a parked registration. afdio__interest_check()
@@ -56,6 +58,10 @@ struct afdio_waker {
 };
 
 const char *afdio_backend(void) { return "epoll"; }
+
+afdio__timers_t **afdio__poller_timers(afdio_poller_t *p) {
+  return &p->timers;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Bits at the boundary                                                      */
@@ -199,6 +205,7 @@ int afdio_poller_delete(afdio_poller_t *poller) {
     afdio__wakefd_signal(&poller->closing);
     afdio__waiters_drain(&poller->waiters);
   }
+  afdio__timers_delete(poller); /* no waiter is left */
   while (poller->wakers != NULL) {
     afdio_waker_t *waker = poller->wakers;
     poller->wakers = waker->next;
@@ -437,8 +444,11 @@ static int epoll__wait(afdio_poller_t *poller, afdio_event_t *events,
                        int capacity, int64_t timeout_ms) {
   int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
   for (;;) {
-    int ms = epoll__next_timeout(timeout_ms, deadline);
+    int asleep;
+    int ms = (int)afdio__timers_wait_ms(
+        poller, epoll__next_timeout(timeout_ms, deadline), &asleep);
     int n = epoll__collect(poller, events, capacity, ms);
+    n = afdio__timers_collect(poller, events, n, capacity, asleep);
     if (afdio__waiters_closing(&poller->waiters))
       return AFDIO_ECANCELED;
     if (n != 0)

@@ -22,6 +22,7 @@
 
 #include "afdio.h"
 #include "core/interest.h"
+#include "core/timer.h"
 #include "unix/deadline.h"
 #include "unix/error.h"
 #include "unix/fdtable.h"
@@ -51,6 +52,7 @@ struct afdio_poller {
   afdio_waker_t *wakers;
   afdio__waiters_t waiters;
   afdio__wakefd_t closing; /* only without EVFILT_USER; else both -1 */
+  afdio__timers_t *timers; /* core/timer.c's, NULL until the first timer */
 };
 
 struct afdio_waker {
@@ -61,6 +63,10 @@ struct afdio_waker {
 };
 
 const char *afdio_backend(void) { return "kqueue"; }
+
+afdio__timers_t **afdio__poller_timers(afdio_poller_t *p) {
+  return &p->timers;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Bits at the boundary                                                      */
@@ -294,6 +300,7 @@ int afdio_poller_delete(afdio_poller_t *poller) {
     kqueue__closing_trigger(poller);
     afdio__waiters_drain(&poller->waiters);
   }
+  afdio__timers_delete(poller); /* no waiter is left */
   while (poller->wakers != NULL) {
     afdio_waker_t *waker = poller->wakers;
     poller->wakers = waker->next;
@@ -471,13 +478,19 @@ static int kqueue__collect(afdio_poller_t *poller, afdio_event_t *events,
 }
 
 /* The timespec for the next kevent(): NULL forever, zero for a poll, else
- * what remains of the deadline, capped. */
-static const struct timespec *kqueue__next_timeout(int64_t timeout_ms,
-                                                   int64_t deadline,
-                                                   struct timespec *ts) {
-  if (timeout_ms < 0)
+ * what remains of the deadline, capped, or less when a timer is due first
+ * (*asleep: for afdio__timers_collect()). */
+static const struct timespec *
+kqueue__next_timeout(afdio_poller_t *poller, int64_t timeout_ms,
+                     int64_t deadline, struct timespec *ts, int *asleep) {
+  int64_t left = timeout_ms <= 0 ? timeout_ms
+                                 : afdio__deadline_remaining_ns(deadline);
+  int64_t want = left <= 0 ? left : afdio__deadline_ns_to_ms(left, INT_MAX);
+  int64_t ms = afdio__timers_wait_ms(poller, want, asleep);
+  if (ms != want)
+    left = ms * INT64_C(1000000);
+  if (left < 0)
     return NULL;
-  int64_t left = timeout_ms == 0 ? 0 : afdio__deadline_remaining_ns(deadline);
   int64_t seconds = left / INT64_C(1000000000);
   if (seconds > KQUEUE__MAX_SECONDS)
     seconds = KQUEUE__MAX_SECONDS;
@@ -492,8 +505,11 @@ static int kqueue__wait(afdio_poller_t *poller, afdio_event_t *events,
   int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
   for (;;) {
     struct timespec ts;
-    const struct timespec *tp = kqueue__next_timeout(timeout_ms, deadline, &ts);
+    int asleep;
+    const struct timespec *tp =
+        kqueue__next_timeout(poller, timeout_ms, deadline, &ts, &asleep);
     int n = kqueue__collect(poller, events, capacity, tp);
+    n = afdio__timers_collect(poller, events, n, capacity, asleep);
     if (afdio__waiters_closing(&poller->waiters))
       return AFDIO_ECANCELED;
     if (n != 0)
