@@ -1,6 +1,7 @@
 /* echo_server: a TCP echo server on one afdio poller, in edge mode.
  *
- *   echo_server [--duration SECONDS] [--quit-after N] [--max-conns N] ADDR
+ *   echo_server [--duration SECONDS] [--quit-after N] [--max-conns N]
+ *               [--idle-ms MS] ADDR
  *
  * Every byte a client sends comes back. The rules of edge mode show in
  * conn_pump(): after an event, do the I/O until afdio says AFDIO_EAGAIN
@@ -10,6 +11,12 @@
  * cannot make the server buffer without bound) and the next WRITABLE event
  * continues. It stops on Ctrl-C, after --duration seconds, or once
  * --quit-after connections have come and gone, and prints what it did.
+ *
+ * Idle connections are closed after --idle-ms without data (default 30 s,
+ * 0: never), each by its own afdio timer. The timer is not re-armed on
+ * every read (that would be a heap operation per read): a read only notes
+ * the time, and an expiry that finds the connection active since arms the
+ * timer again for the rest of the idle period.
  *
  * Fairness: "until AFDIO_EAGAIN" can be forever when a client answers
  * faster than the server reads (a native client against a server under
@@ -30,8 +37,9 @@ static const char *prog = "echo_server";
 /* Tokens: two fixed ones, then one per connection slot. */
 
 /* What conn_pump() says about a connection: wait for its next event, it
- * is finished, or it used its budget and must go on without an event. */
-enum { CONN_KEEP = 0, CONN_DONE = 1, CONN_MORE = 2 };
+ * is finished, or it used its budget and must go on without an event;
+ * CONN_IDLE is how conn_close() counts one closed by its idle timer. */
+enum { CONN_KEEP = 0, CONN_DONE = 1, CONN_MORE = 2, CONN_IDLE = 3 };
 
 /* Reads per turn of one connection. A connection waits for every other
  * one's turn, so the latency tail grows with the budget: the demo's load
@@ -42,11 +50,17 @@ enum { CONN_KEEP = 0, CONN_DONE = 1, CONN_MORE = 2 };
  * (each exchange then waits for a poll). 4 keeps both. */
 #define CONN_BUDGET 4
 
+/* Timer tokens: the connection's slot with this bit, so that they never
+ * meet a socket's token (EXAMPLE_TOKEN_FIRST_CONN + slot). */
+#define IDLE_TOKEN ((uint64_t)1 << 62)
+
 typedef struct conn {
   afdio_stream_t *stream;
   size_t head, tail; /* bytes read but not yet written back: buf[head, tail) */
   int peer_done;     /* the client sent its last byte (read returned 0) */
   int more;          /* used its budget: pump again without an event */
+  afdio_timer_t *idle; /* NULL when --idle-ms 0 */
+  int64_t last_ms;     /* afdio_clock_ms() of the last data read */
   unsigned char buf[16 * 1024];
 } conn_t;
 
@@ -58,7 +72,8 @@ typedef struct server {
   size_t max_conns;
   size_t live;
   size_t more; /* connections with more set */
-  unsigned long accepted, finished, failed, refused;
+  int64_t idle_ms;
+  unsigned long accepted, finished, failed, refused, idled;
   unsigned long long bytes;
 } server_t;
 
@@ -71,7 +86,9 @@ static int usage(void) {
           "  --duration   stop after this many seconds (default: run until "
           "Ctrl-C)\n"
           "  --quit-after stop once N connections have been served\n"
-          "  --max-conns  connections open at once (default 1024)\n",
+          "  --max-conns  connections open at once (default 1024)\n"
+          "  --idle-ms    close connections idle this long (default 30000, "
+          "0: never)\n",
           prog);
   return 2;
 }
@@ -106,6 +123,8 @@ static int conn_pump(server_t *srv, conn_t *c) {
       return (int)n;
     if (n == 0)
       c->peer_done = 1; /* loop once more: flush, then finish */
+    else if (c->idle != NULL)
+      c->last_ms = afdio_clock_ms();
     c->tail = (size_t)n;
     rearmed = n > 0 && (size_t)n < sizeof c->buf;
   }
@@ -120,10 +139,14 @@ static void conn_close(server_t *srv, size_t slot, int result) {
     srv->failed++;
     fprintf(stderr, "%s: connection %zu: %s\n", prog, slot,
             afdio_strerror(result));
+  } else if (result == CONN_IDLE) {
+    srv->idled++;
   } else {
     srv->finished++;
   }
   afdio_stream_close(c->stream);
+  if (c->idle != NULL)
+    afdio_timer_delete(c->idle);
   free(c);
   srv->slots[slot] = NULL;
   srv->live--;
@@ -141,6 +164,17 @@ static int server_add(server_t *srv, afdio_stream_t *stream) {
     return 0;
   }
   c->stream = stream;
+  if (srv->idle_ms > 0) {
+    c->last_ms = afdio_clock_ms();
+    if ((r = afdio_timer_new(srv->poller, IDLE_TOKEN | slot, &c->idle)) < 0 ||
+        (r = afdio_timer_arm(c->idle, srv->idle_ms, 0)) < 0) {
+      if (c->idle != NULL)
+        afdio_timer_delete(c->idle);
+      afdio_stream_close(stream);
+      free(c);
+      return r;
+    }
+  }
   /* Both directions, edge mode: WRITABLE matters only after a short write,
    * and an edge registration costs nothing while nothing changes. */
   r = afdio_stream_register(stream, srv->poller,
@@ -148,6 +182,8 @@ static int server_add(server_t *srv, afdio_stream_t *stream) {
                             AFDIO_READABLE | AFDIO_WRITABLE | AFDIO_EDGE);
   if (r < 0) {
     afdio_stream_close(stream);
+    if (c->idle != NULL)
+      afdio_timer_delete(c->idle);
     free(c);
     return r;
   }
@@ -191,10 +227,29 @@ static void server_turn(server_t *srv, size_t slot) {
   conn_close(srv, slot, r);
 }
 
+/* A connection's idle timer expired. The slot may hold a newer connection
+ * by now (the old one closed earlier in this batch): the idle time read
+ * from the connection itself decides, never the event alone. */
+static void server_idle(server_t *srv, size_t slot) {
+  conn_t *c = slot < srv->max_conns ? srv->slots[slot] : NULL;
+  if (c == NULL || c->idle == NULL)
+    return;
+  int64_t idle = afdio_clock_ms() - c->last_ms;
+  if (idle < srv->idle_ms) {
+    afdio_timer_arm(c->idle, srv->idle_ms - idle, 0); /* active since */
+    return;
+  }
+  conn_close(srv, slot, CONN_IDLE);
+}
+
 static void server_event(server_t *srv, const afdio_event_t *ev) {
   size_t slot = (size_t)(ev->token - EXAMPLE_TOKEN_FIRST_CONN);
   if (ev->token == EXAMPLE_TOKEN_LISTENER) {
     server_accept(srv);
+    return;
+  }
+  if (ev->token & IDLE_TOKEN) {
+    server_idle(srv, (size_t)(ev->token & ~IDLE_TOKEN));
     return;
   }
   /* The slot may be empty (the connection was closed earlier in this
@@ -232,7 +287,8 @@ static int server_run(server_t *srv, double deadline,
       printf("%s: stopping (--duration)\n", prog);
       return 0;
     }
-    if (quit_after != 0 && srv->finished + srv->failed >= quit_after &&
+    if (quit_after != 0 &&
+        srv->finished + srv->failed + srv->idled >= quit_after &&
         srv->live == 0) {
       printf("%s: stopping (--quit-after %lu)\n", prog, quit_after);
       return 0;
@@ -241,7 +297,7 @@ static int server_run(server_t *srv, double deadline,
 }
 
 /* Frees everything: open connections, listener, then the poller (which
- * also deletes the waker). */
+ * also deletes the waker and the connections' timers). */
 static void server_close(server_t *srv) {
   for (size_t i = 0; srv->slots != NULL && i < srv->max_conns; i++)
     if (srv->slots[i] != NULL) {
@@ -258,7 +314,7 @@ static void server_close(server_t *srv) {
 int main(int argc, char **argv) {
   server_t srv;
   afdio_addr_t addr;
-  unsigned long duration = 0, quit_after = 0, max_conns = 1024;
+  unsigned long duration = 0, quit_after = 0, max_conns = 1024, idle = 30000;
   const char *addr_text = NULL;
   int rc;
 
@@ -271,6 +327,8 @@ int main(int argc, char **argv) {
       rc = example_parse_count(prog, a, v, 1, 1000000000, &quit_after);
     else if (strcmp(a, "--max-conns") == 0 && ++i)
       rc = example_parse_count(prog, a, v, 1, 1000000, &max_conns);
+    else if (strcmp(a, "--idle-ms") == 0 && ++i)
+      rc = example_parse_count(prog, a, v, 0, 86400000, &idle);
     else if (a[0] != '-' && addr_text == NULL)
       rc = example_parse_addr(prog, addr_text = a, &addr);
     else
@@ -282,15 +340,17 @@ int main(int argc, char **argv) {
     return usage();
 
   srv.max_conns = max_conns;
+  srv.idle_ms = (int64_t)idle;
   if ((srv.slots = calloc(max_conns, sizeof *srv.slots)) == NULL)
     return example_fail(prog, "slots", AFDIO_ENOMEM);
   rc = example_server_open(prog, &addr, &srv.poller, &srv.listener);
   if (rc == 0)
     rc = server_run(&srv, duration ? example_now() + (double)duration : 0,
                     quit_after);
-  printf("%s: %lu connections (%lu finished, %lu failed, %lu refused), "
-         "%llu bytes echoed\n",
-         prog, srv.accepted, srv.finished, srv.failed, srv.refused, srv.bytes);
+  printf("%s: %lu connections (%lu finished, %lu failed, %lu refused, "
+         "%lu closed idle), %llu bytes echoed\n",
+         prog, srv.accepted, srv.finished, srv.failed, srv.refused, srv.idled,
+         srv.bytes);
   server_close(&srv);
   return rc != 0 || srv.failed != 0 ? 1 : 0;
 }
