@@ -188,3 +188,79 @@ const bench_backend_t bench_afdio_oneshot = {
     .run = afdio__run,
     .close = afdio__close,
 };
+
+/* ------------------------------------------------------------------------ */
+/* Timers                                                                    */
+
+/* Timers for the arm/disarm cycles and the fire run; freed with the poller. */
+static int afdio__timers_make(afdio_poller_t *p, afdio_timer_t **t,
+                              size_t count) {
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < count; i++)
+    rc = afdio_timer_new(p, i, &t[i]);
+  return rc;
+}
+
+static int afdio__arm_disarm(const uint64_t *delays, size_t others,
+                             uint64_t cycles, double *secs,
+                             long long *allocs) {
+  afdio_poller_t *p = NULL;
+  afdio_timer_t **t = calloc(others + 1, sizeof *t);
+  int rc = t == NULL ? AFDIO_ENOMEM : afdio_poller_new(&p);
+  if (rc == 0)
+    rc = afdio__timers_make(p, t, others + 1);
+  /* The others far out (an hour plus their delay): never due here. */
+  for (size_t i = 0; rc == 0 && i < others; i++)
+    rc = afdio_timer_arm(t[i], 3600000 + (int64_t)delays[i], 0);
+  long long a0 = bench_allocs();
+  double start = bench_now();
+  for (uint64_t c = 0; rc == 0 && c < cycles; c++) {
+    rc = afdio_timer_arm(t[others], 3600000 + (int64_t)delays[c % others], 0);
+    if (rc == 0)
+      rc = afdio_timer_disarm(t[others]) == 1 ? 0 : AFDIO_EIO;
+  }
+  *secs = bench_now() - start;
+  *allocs = bench_allocs() - a0;
+  if (p != NULL)
+    afdio_poller_delete(p);
+  free(t);
+  return rc;
+}
+
+static int afdio__fire(const uint64_t *delays, size_t count, double *arm_s,
+                       double *fire_s) {
+  afdio_poller_t *p = NULL;
+  afdio_timer_t **t = calloc(count, sizeof *t);
+  afdio_event_t *ev = calloc(AFDIO_BENCH_EVENTS, sizeof *ev);
+  uint64_t spread = 0;
+  int rc = t == NULL || ev == NULL ? AFDIO_ENOMEM : afdio_poller_new(&p);
+  if (rc == 0)
+    rc = afdio__timers_make(p, t, count);
+  double start = bench_now();
+  for (size_t i = 0; rc == 0 && i < count; i++) {
+    rc = afdio_timer_arm(t[i], (int64_t)delays[i], 0);
+    spread = delays[i] > spread ? delays[i] : spread;
+  }
+  *arm_s = bench_now() - start;
+  while (rc == 0 && bench_now() < start + (double)(spread + 2) / 1000)
+    ; /* until every timer is due: not measured */
+  size_t fired = 0;
+  start = bench_now();
+  while (rc == 0 && fired < count) {
+    int n = afdio_poller_wait(p, ev, AFDIO_BENCH_EVENTS, 1000);
+    rc = n < 0 ? n : n == 0 ? AFDIO_ETIMEDOUT : 0;
+    fired += n > 0 ? (size_t)n : 0;
+  }
+  *fire_s = bench_now() - start;
+  if (p != NULL)
+    afdio_poller_delete(p);
+  free(t);
+  free(ev);
+  return rc;
+}
+
+const bench_timer_backend_t bench_afdio_timers = {
+    .name = "afdio",
+    .arm_disarm = afdio__arm_disarm,
+    .fire = afdio__fire,
+};

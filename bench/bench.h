@@ -155,4 +155,30 @@ int bench_selected(const bench_opts_t *o, const bench_backend_t *b);
 int bench_pp_measure_all(const char *bench, bench_pp_t *pp, size_t idle,
                          const bench_opts_t *o);
 
+/* ------------------------------------------------------------------------ */
+/* Timers (timers.c)                                                         */
+
+/* Every backend gets the same pseudo-random delays: delays[i] for timer
+ * i, in [0, 100) ms (timers.c). */
+typedef struct bench_timer_backend {
+  const char *name;
+  /* With `others` timers armed at the given delays (far in the future),
+   * arms one more timer at a delay from the same list and disarms it,
+   * `cycles` times; *secs is the time of the cycles alone, *allocs the heap
+   * allocations made during them. */
+  int (*arm_disarm)(const uint64_t *delays, size_t others, uint64_t cycles,
+                    double *secs, long long *allocs);
+  /* Arms `count` timers at delays[i] ms (*arm_s: the time to arm them
+   * all), sleeps (not measured) until every one is due, then runs the loop
+   * until all have fired (*fire_s: dispatching them all, from the first
+   * wait to the last callback or event). */
+  int (*fire)(const uint64_t *delays, size_t count, double *arm_s,
+              double *fire_s);
+} bench_timer_backend_t;
+
+/* afdio's timers (base_afdio.c) and, on Linux, libuv's uv_timer_t
+ * (base_libuv.c); the list of a build in list_*.c, NULL-terminated. */
+extern const bench_timer_backend_t bench_afdio_timers;
+extern const bench_timer_backend_t *const bench_timer_backends[];
+
 #endif

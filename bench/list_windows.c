@@ -8,3 +8,7 @@ const bench_backend_t *const bench_backends[] = {
     &bench_afdio_edge, &bench_afdio_level, &bench_afdio_oneshot,
     &bench_wsapoll,    &bench_select,      NULL,
 };
+
+/* Timers: afdio only (no libuv in the Windows build). */
+const bench_timer_backend_t *const bench_timer_backends[] = {
+    &bench_afdio_timers, NULL};

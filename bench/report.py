@@ -88,30 +88,52 @@ def rt_table(rows, bench, config_key, label, lines, chart):
         lines.append("")
 
 
+def op_table(lines, title, ops, extra_head=(), extra_cells=None):
+    """One table of medians per operation and backend, with the ratios
+    afdio/baseline; extra_cells(backends, op) adds columns."""
+    backends = list(OrderedDict.fromkeys(b for o in ops.values() for b in o))
+    baselines = [b for b in backends if not b.startswith("afdio")]
+    lines.append(f"### {title}\n")
+    head = ["op"] + backends + [f"afdio/{b}" for b in baselines] + \
+        [h.format(b) for h in extra_head for b in backends]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "|".join("---:" for _ in head) + "|")
+    for op, per in ops.items():
+        med = {b: median(per.get(b, [])) for b in backends}
+        cells = [op] + [fmt(med[b]) for b in backends]
+        cells += [ratio(med.get("afdio"), med[b]) for b in baselines]
+        if extra_cells is not None:
+            cells += extra_cells(backends, op)
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    return backends
+
+
 def churn_table(rows, lines):
-    data = group(rows, "churn", "op", "cycles_per_s")
     handles = defaultdict(list)
     for r in rows:
         if r.get("bench") == "churn":
             handles[(r["platform"], r["backend"], r["op"])].append(
                 (r.get("handles_before"), r.get("handles_after")))
-    for plat, ops in data.items():
-        backends = list(OrderedDict.fromkeys(b for o in ops.values() for b in o))
-        baselines = [b for b in backends if not b.startswith("afdio")]
-        lines.append(f"### churn: {PLATFORMS.get(plat, plat)}, cycles/s (median)\n")
-        head = ["op"] + backends + [f"afdio/{b}" for b in baselines] + \
-            [f"{b} handles before→after (last run)" for b in backends]
-        lines.append("| " + " | ".join(head) + " |")
-        lines.append("|" + "|".join("---:" for _ in head) + "|")
-        for op, per in ops.items():
-            med = {b: median(per.get(b, [])) for b in backends}
-            cells = [op] + [fmt(med[b]) for b in backends]
-            cells += [ratio(med.get("afdio"), med[b]) for b in baselines]
-            for b in backends:
-                h = handles.get((plat, b, op))
-                cells.append(f"{h[-1][0]}→{h[-1][1]}" if h else "n/a")
-            lines.append("| " + " | ".join(cells) + " |")
-        lines.append("")
+    for plat, ops in group(rows, "churn", "op", "cycles_per_s").items():
+        def cells(backends, op):
+            hs = [handles.get((plat, b, op)) for b in backends]
+            return [f"{h[-1][0]}→{h[-1][1]}" if h else "n/a" for h in hs]
+        op_table(lines, f"churn: {PLATFORMS.get(plat, plat)}, cycles/s (median)",
+                 ops, ["{} handles before→after (last run)"], cells)
+
+
+def timers_table(rows, lines):
+    """afdio's timers against libuv's uv_timer_t: operations per second."""
+    allocs = defaultdict(list)
+    for r in rows:
+        if r.get("bench") == "timers" and r.get("op") == "arm_disarm":
+            allocs[(r["platform"], r["backend"])].append(num(r.get("allocs_per_op")))
+    for plat, ops in group(rows, "timers", "op", "per_s").items():
+        backends = op_table(
+            lines, f"timers: {PLATFORMS.get(plat, plat)}, per second (median)", ops)
+        lines.append("arm_disarm allocations per operation: " + ", ".join(
+            f"{b} {fmt(median(allocs.get((plat, b), [])), 3)}" for b in backends) + "\n")
 
 
 def http_table(rows, lines):
@@ -181,6 +203,7 @@ def main():
     rt_table(rows, "idle_scale", "idle", "idle sockets", lines, chart)
     churn_table(rows, lines)
     http_table(rows, lines)
+    timers_table(rows, lines)
     with open(table, "w") as f:
         f.write("\n".join(lines) + "\n")
     plot(chart, png)

@@ -8,7 +8,7 @@ const afdio = @import("../build.zig");
 const wine = @import("wine.zig");
 const examples = @import("examples.zig");
 
-const bench_programs = [_][]const u8{ "pingpong", "idle_scale", "churn" };
+const bench_programs = [_][]const u8{ "pingpong", "idle_scale", "churn", "timers" };
 const bench_common = [_][]const u8{ "bench/pp.c", "bench/base_afdio.c" };
 const bench_linux = [_][]const u8{
     "bench/plat_unix.c",
