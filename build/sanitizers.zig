@@ -5,7 +5,7 @@ const std = @import("std");
 const afdio = @import("../build.zig");
 
 /// The tests `zig build test-tsan` runs: the threaded suites.
-const tests_tsan = [_][]const u8{ "poller_threads", "torture", "model" };
+const tests_tsan = [_][]const u8{ "poller_threads", "torture", "model", "timers" };
 
 pub fn addSteps(b: *std.Build, optimize: std.builtin.OptimizeMode, filter: []const u8, native_names: []const []const u8) void {
     const native = b.graph.host;

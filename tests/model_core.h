@@ -12,14 +12,17 @@
  * - MUST: at each settle, a registered socket whose condition holds gets an
  *   event within a bounded wait: level every time, edge once per arming
  *   (registration, reregistration, rearm after a real EAGAIN), oneshot once
- *   per (re)registration; a woken waker reports once.
+ *   per (re)registration; a woken waker reports once; an armed timer
+ *   reports (a one-shot once, then it is disarmed).
  * - MUST NOT: an event with a token that is not the current registration's
  *   (deregistered, reregistered, closed: tokens carry a generation), a
  *   oneshot event twice, an edge event repeating bits already reported with
  *   no change since (send, shutdown, reset, rearm, reregister), interest bits
  *   not asked for (alone, without an event-only bit), a waker event without
- *   a wake since the last one, a wrong return code from register,
- *   reregister, deregister or rearm.
+ *   a wake since the last one, a timer event while the timer is disarmed or
+ *   before its deadline (afdio_clock_ms() at arm + delay, then one period
+ *   more per event of a repeating one), a wrong return code from register,
+ *   reregister, deregister, rearm or disarm.
  * - Sockets registered before they connect (README "Events"): nothing at
  *   all until the connect, then as any connected socket.
  * Spurious level events (readiness that no longer holds) are allowed, as the
@@ -37,6 +40,8 @@
 #define MODEL_MAX_SLOTS 256
 #define MODEL_WAKERS 2
 #define MODEL_WAKER_TOKEN 0xF00D000000000000ull
+#define MODEL_TIMERS 2
+#define MODEL_TIMER_TOKEN 0xF00E000000000000ull
 #define MODEL_SETTLE_MS 2000
 #define MODEL_TRACE 2048 /* ops kept for the failure report */
 
@@ -94,6 +99,7 @@ typedef enum model_op {
   MODEL_RESET,
   MODEL_CONNECT,
   MODEL_WAKE,
+  MODEL_TIMER,
   MODEL_WAIT,
   MODEL_SETTLE,
   MODEL_OP_COUNT
@@ -102,11 +108,11 @@ typedef enum model_op {
 static const char *const model_op_names[MODEL_OP_COUNT] = {
     "create", "register", "reregister", "deregister", "close",
     "send",   "recv",     "shutdown",   "reset",      "connect",
-    "wake",   "wait",     "settle"};
+    "wake",   "timer",    "wait",       "settle"};
 
 /* Relative frequencies of the operations. */
 static const int model_weights[MODEL_OP_COUNT] = {4, 10, 6, 4, 4, 14, 10,
-                                                  2, 2,  3, 5, 12, 5};
+                                                  2, 2,  3, 5, 5,  12, 5};
 
 typedef struct model_stats {
   long ops, events, settles, waits, spurious_level, creates, stale_rearm;
@@ -118,6 +124,9 @@ typedef struct model {
   uint16_t port;
   afdio_waker_t *wakers[MODEL_WAKERS];
   int woken[MODEL_WAKERS], saw_wake[MODEL_WAKERS];
+  afdio_timer_t *timers[MODEL_TIMERS];
+  int t_armed[MODEL_TIMERS], saw_timer[MODEL_TIMERS];
+  int64_t t_due[MODEL_TIMERS], t_period[MODEL_TIMERS]; /* ms */
   model_slot_t slot[MODEL_MAX_SLOTS];
   int nslots;
   uint64_t gen;
@@ -201,6 +210,24 @@ static void model_on_waker(model_t *m, int i) {
   m->saw_wake[i] = 1;
 }
 
+static void model_on_timer(model_t *m, int i) {
+  int64_t now = afdio_clock_ms();
+  if (!m->t_armed[i]) {
+    model_fail(m, "timer %d reported while disarmed", i);
+    return;
+  }
+  if (now < m->t_due[i]) {
+    model_fail(m, "timer %d reported at %lld, %lld ms before its deadline", i,
+               (long long)now, (long long)(m->t_due[i] - now));
+    return;
+  }
+  m->saw_timer[i] = 1;
+  if (m->t_period[i] == 0)
+    m->t_armed[i] = 0;
+  else
+    m->t_due[i] += m->t_period[i]; /* each event stands for >= 1 period */
+}
+
 static void model_on_event(model_t *m, const afdio_event_t *ev) {
   char bits[128];
   m->stats.events++;
@@ -209,6 +236,13 @@ static void model_on_event(model_t *m, const afdio_event_t *ev) {
   if ((ev->token & ~(uint64_t)0xFF) == MODEL_WAKER_TOKEN &&
       (ev->token & 0xFF) < MODEL_WAKERS) {
     model_on_waker(m, (int)(ev->token & 0xFF));
+    return;
+  }
+  if ((ev->token & ~(uint64_t)0xFF) == MODEL_TIMER_TOKEN &&
+      (ev->token & 0xFF) < MODEL_TIMERS) {
+    if (ev->events != AFDIO_READABLE)
+      model_fail(m, "timer event with bits 0x%x", ev->events);
+    model_on_timer(m, (int)(ev->token & 0xFF));
     return;
   }
   uint64_t idx = (ev->token >> 40) - 1;
@@ -291,10 +325,14 @@ static void model_settle(model_t *m, int settle_ms) {
     owed[i] = model_owed(s);
     s->saw_read = s->saw_write = s->saw_any = 0;
   }
-  int wake_owed[MODEL_WAKERS];
+  int wake_owed[MODEL_WAKERS], timer_owed[MODEL_TIMERS];
   for (int i = 0; i < MODEL_WAKERS; i++) {
     wake_owed[i] = m->woken[i];
     m->saw_wake[i] = 0;
+  }
+  for (int i = 0; i < MODEL_TIMERS; i++) {
+    timer_owed[i] = m->t_armed[i]; /* due within a few ms */
+    m->saw_timer[i] = 0;
   }
   double deadline = util_now_ms() + settle_ms;
   for (int round = 0; round < 100000 && !m->failed; round++) {
@@ -308,12 +346,18 @@ static void model_settle(model_t *m, int settle_ms) {
     for (int i = 0; i < MODEL_WAKERS && missing < 0; i++)
       if (wake_owed[i] && !m->saw_wake[i])
         missing = MODEL_MAX_SLOTS + i;
+    for (int i = 0; i < MODEL_TIMERS && missing < 0; i++)
+      if (timer_owed[i] && !m->saw_timer[i])
+        missing = MODEL_MAX_SLOTS + MODEL_WAKERS + i;
     /* With nothing owed, one poll still checks that nothing wrong comes. */
     if (missing < 0 && round > 0)
       return;
     double left = deadline - util_now_ms();
     if (missing >= 0 && left <= 0) {
-      if (missing >= MODEL_MAX_SLOTS) {
+      if (missing >= MODEL_MAX_SLOTS + MODEL_WAKERS) {
+        model_fail(m, "timer %d was armed but reported nothing within %d ms",
+                   missing - MODEL_MAX_SLOTS - MODEL_WAKERS, settle_ms);
+      } else if (missing >= MODEL_MAX_SLOTS) {
         model_fail(m, "waker %d was woken but reported nothing within %d ms",
                    missing - MODEL_MAX_SLOTS, settle_ms);
       } else {
@@ -565,6 +609,28 @@ static void model_step(model_t *m) {
     m->woken[w] = 1;
     break;
   }
+  case MODEL_TIMER: {
+    int t = (int)model_below(&m->src, MODEL_TIMERS);
+    uint32_t how = model_below(&m->src, 8);
+    if (how < 2) {
+      model_note(m, "disarm timer %d", t);
+      int rc = afdio_timer_disarm(m->timers[t]);
+      model_expect_rc(m, "afdio_timer_disarm", rc, m->t_armed[t]);
+      m->t_armed[t] = 0;
+      break;
+    }
+    int64_t delay = (int64_t)model_below(&m->src, 4);
+    int64_t period = how == 7 ? 1 + (int64_t)model_below(&m->src, 3) : 0;
+    model_note(m, "arm timer %d: %lld ms, repeat %lld ms", t,
+               (long long)delay, (long long)period);
+    int64_t before = afdio_clock_ms();
+    model_expect_rc(m, "afdio_timer_arm",
+                    afdio_timer_arm(m->timers[t], delay, period), 0);
+    m->t_armed[t] = 1;
+    m->t_due[t] = before + delay;
+    m->t_period[t] = period;
+    break;
+  }
   case MODEL_WAIT: {
     size_t cap = 1 + model_below(&m->src, 16);
     int64_t t = (int64_t)model_below(&m->src, 4);
@@ -582,7 +648,7 @@ static void model_step(model_t *m) {
 /* ------------------------------------------------------------------------ */
 /* Runs                                                                      */
 
-/* Sets up the poller and wakers. Returns 0 or AFDIO_E*. */
+/* Sets up the poller, wakers and timers. Returns 0 or AFDIO_E*. */
 static int model_open(model_t *m, int nslots) {
   const char *tidy = getenv("AFDIO_MODEL_TIDY_CLOSE");
   memset(m, 0, sizeof *m);
@@ -605,6 +671,9 @@ static int model_open(model_t *m, int nslots) {
   for (int i = 0; rc == 0 && i < MODEL_WAKERS; i++)
     rc = afdio_waker_new(m->poller, MODEL_WAKER_TOKEN | (uint64_t)i,
                          &m->wakers[i]);
+  for (int i = 0; rc == 0 && i < MODEL_TIMERS; i++)
+    rc = afdio_timer_new(m->poller, MODEL_TIMER_TOKEN | (uint64_t)i,
+                         &m->timers[i]);
   return rc;
 }
 
