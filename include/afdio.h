@@ -337,7 +337,8 @@ AFDIO_API int afdio_timer_arm(afdio_timer_t *timer, int64_t delay_ms,
 /* As afdio_timer_arm(), with an absolute deadline on afdio_clock_ms()'s
  * clock: the timer expires once afdio_clock_ms() >= at_ms (a deadline
  * already past expires at the next wait). Errors: AFDIO_EINVAL (timer
- * NULL, at_ms or repeat_ms negative); AFDIO_EIO as above. */
+ * NULL, at_ms or repeat_ms negative); AFDIO_EIO as above.
+ * Thread safety: as afdio_timer_arm(). */
 AFDIO_API int afdio_timer_arm_at(afdio_timer_t *timer, int64_t at_ms,
                                  int64_t repeat_ms);
 
@@ -803,7 +804,7 @@ AFDIO_API ptrdiff_t afdio_datagram_recv_from(afdio_datagram_t *dgram,
  * queued: the next peek or receive sees it again (with len smaller than the
  * datagram, the first len bytes; the rest is not lost). AFDIO_EAGAIN
  * re-arms AFDIO_READABLE as a receive does, so peeking never loses
- * readiness. Returns and errors as afdio_datagram_recv(). */
+ * readiness. Returns, errors and thread safety as afdio_datagram_recv(). */
 AFDIO_API ptrdiff_t afdio_datagram_peek(afdio_datagram_t *dgram, void *buf,
                                         size_t len);
 AFDIO_API ptrdiff_t afdio_datagram_peek_from(afdio_datagram_t *dgram,
