@@ -202,8 +202,7 @@ static int afdio__timers_make(afdio_poller_t *p, afdio_timer_t **t,
 }
 
 static int afdio__arm_disarm(const uint64_t *delays, size_t others,
-                             uint64_t cycles, double *secs,
-                             long long *allocs) {
+                             uint64_t cycles, double *secs, long long *allocs) {
   afdio_poller_t *p = NULL;
   afdio_timer_t **t = calloc(others + 1, sizeof *t);
   int rc = t == NULL ? AFDIO_ENOMEM : afdio_poller_new(&p);

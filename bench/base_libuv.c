@@ -166,7 +166,9 @@ const bench_backend_t bench_libuv = {
 /* ------------------------------------------------------------------------ */
 /* Timers: uv_timer_t, the counterpart of afdio's timers                     */
 
-static void libuv__on_timer(uv_timer_t *t) { ++*(size_t *)t->loop->data; }
+static void libuv__on_timer(uv_timer_t *t) {
+  ++*(size_t *)t->loop->data;
+}
 
 static int libuv__timers_make(uv_loop_t *loop, uv_timer_t **t, size_t count) {
   int rc = uv_loop_init(loop);
@@ -187,8 +189,7 @@ static void libuv__timers_free(uv_loop_t *loop, uv_timer_t *t, size_t count) {
 }
 
 static int libuv__arm_disarm(const uint64_t *delays, size_t others,
-                             uint64_t cycles, double *secs,
-                             long long *allocs) {
+                             uint64_t cycles, double *secs, long long *allocs) {
   uv_loop_t loop;
   uv_timer_t *t = NULL;
   int rc = libuv__timers_make(&loop, &t, others + 1);

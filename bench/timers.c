@@ -90,8 +90,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < nb; i++)
       if (o.backend == NULL || strcmp(o.backend, "all") == 0 ||
           strcmp(o.backend, bench_timer_backends[i]->name) == 0)
-        timers_slice(bench_timer_backends[i], d, o.seconds / o.slices,
-                     &res[i]);
+        timers_slice(bench_timer_backends[i], d, o.seconds / o.slices, &res[i]);
   for (size_t i = 0; i < nb; i++) {
     const char *name = bench_timer_backends[i]->name;
     const timers_result_t *r = &res[i];
@@ -99,7 +98,8 @@ int main(int argc, char **argv) {
     if (r->ad_ops == 0)
       continue;
     snprintf(extra, sizeof extra, " ops=%llu ns_per_op=%.1f allocs_per_op=%.3f",
-             (unsigned long long)r->ad_ops, r->ad_secs * 1e9 / (double)r->ad_ops,
+             (unsigned long long)r->ad_ops,
+             r->ad_secs * 1e9 / (double)r->ad_ops,
              bench_allocs_ok ? (double)r->allocs / (double)r->ad_ops : -1.0);
     timers_print(name, "arm_disarm", r->rc, (double)r->ad_ops / r->ad_secs,
                  extra);

@@ -62,10 +62,18 @@ typedef socklen_t afdio__socklen_t;
 #if defined(_WIN32)
 typedef SRWLOCK afdio__lock_t;
 #define AFDIO__LOCK_INITIALIZER SRWLOCK_INIT
-static inline void afdio__lock_init(afdio__lock_t *l) { InitializeSRWLock(l); }
-static inline void afdio__lock_destroy(afdio__lock_t *l) { (void)l; }
-static inline void afdio__lock(afdio__lock_t *l) { AcquireSRWLockExclusive(l); }
-static inline void afdio__unlock(afdio__lock_t *l) { ReleaseSRWLockExclusive(l); }
+static inline void afdio__lock_init(afdio__lock_t *l) {
+  InitializeSRWLock(l);
+}
+static inline void afdio__lock_destroy(afdio__lock_t *l) {
+  (void)l;
+}
+static inline void afdio__lock(afdio__lock_t *l) {
+  AcquireSRWLockExclusive(l);
+}
+static inline void afdio__unlock(afdio__lock_t *l) {
+  ReleaseSRWLockExclusive(l);
+}
 /* QueryPerformanceCounter, in nanoseconds, without overflowing the
  * product for years of uptime. */
 static inline int64_t afdio__sys_now_ns(void) {
@@ -78,10 +86,18 @@ static inline int64_t afdio__sys_now_ns(void) {
 #else
 typedef pthread_mutex_t afdio__lock_t;
 #define AFDIO__LOCK_INITIALIZER PTHREAD_MUTEX_INITIALIZER
-static inline void afdio__lock_init(afdio__lock_t *l) { pthread_mutex_init(l, NULL); }
-static inline void afdio__lock_destroy(afdio__lock_t *l) { pthread_mutex_destroy(l); }
-static inline void afdio__lock(afdio__lock_t *l) { pthread_mutex_lock(l); }
-static inline void afdio__unlock(afdio__lock_t *l) { pthread_mutex_unlock(l); }
+static inline void afdio__lock_init(afdio__lock_t *l) {
+  pthread_mutex_init(l, NULL);
+}
+static inline void afdio__lock_destroy(afdio__lock_t *l) {
+  pthread_mutex_destroy(l);
+}
+static inline void afdio__lock(afdio__lock_t *l) {
+  pthread_mutex_lock(l);
+}
+static inline void afdio__unlock(afdio__lock_t *l) {
+  pthread_mutex_unlock(l);
+}
 /* CLOCK_MONOTONIC: every supported Unix has it, and it does not jump when
  * the wall clock is set. */
 static inline int64_t afdio__sys_now_ns(void) {
@@ -110,7 +126,8 @@ int afdio__sys_socket(int family, int type, int protocol, afdio_socket_t *out);
  * *family AF_INET, AF_INET6, AF_UNIX or another AF_*, *listening 1 when
  * listen() was called on it. AFDIO_ENOTSOCK for a handle or descriptor that
  * is not a socket, AFDIO_EBADF for a closed descriptor (Windows cannot tell
- * a closed value from a non-socket: AFDIO_ENOTSOCK). Calls afdio__sys_init(). */
+ * a closed value from a non-socket: AFDIO_ENOTSOCK). Calls
+ * afdio__sys_init(). */
 int afdio__sys_socket_info(afdio_socket_t s, int *type, int *family,
                            int *listening);
 

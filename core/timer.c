@@ -151,24 +151,29 @@ void afdio__timers_delete(afdio_poller_t *p) {
 /* ------------------------------------------------------------------------ */
 /* The wait hooks                                                            */
 
-int64_t afdio__timers_wait_ms(afdio_poller_t *p, int64_t ms, int *asleep) {
+int64_t afdio__timers_wait_ms(afdio_poller_t *p, int64_t ms, int capacity,
+                              afdio__timers_round_t *round) {
   afdio__timers_t *ts = timers__of(p);
-  *asleep = 0;
-  if (ts == NULL || ms == 0)
+  round->room = capacity;
+  round->asleep = 0;
+  if (ts == NULL)
     return ms;
   afdio__lock(&ts->lock);
   if (ts->count > 0) {
     int64_t left = ts->heap[0]->deadline - afdio__sys_now_ns();
-    int64_t t = left <= 0 ? 0
-                          : left / TIMERS__NS_PER_MS +
-                                (left % TIMERS__NS_PER_MS != 0);
+    int64_t t =
+        left <= 0 ? 0
+                  : left / TIMERS__NS_PER_MS + (left % TIMERS__NS_PER_MS != 0);
     if (t > TIMERS__MAX_MS)
       t = TIMERS__MAX_MS;
     if (ms < 0 || t < ms)
       ms = t;
+    /* Due already: the other half of the capacity is theirs. */
+    if (left <= 0)
+      round->room = capacity / 2;
   }
-  *asleep = ms != 0;
-  ts->sleepers += *asleep;
+  round->asleep = ms != 0;
+  ts->sleepers += round->asleep;
   afdio__unlock(&ts->lock);
   return ms;
 }
@@ -184,13 +189,13 @@ static int64_t timers__next(const afdio_timer_t *t, int64_t now) {
 }
 
 int afdio__timers_collect(afdio_poller_t *p, afdio_event_t *events, int n,
-                          int capacity, int asleep) {
+                          int capacity, const afdio__timers_round_t *round) {
   afdio__timers_t *ts = timers__of(p);
   int kept = 0;
   if (ts == NULL)
     return n;
   afdio__lock(&ts->lock);
-  ts->sleepers -= asleep;
+  ts->sleepers -= round->asleep;
   if (n < 0) {
     afdio__unlock(&ts->lock);
     return n;
@@ -215,7 +220,9 @@ int afdio__timers_collect(afdio_poller_t *p, afdio_event_t *events, int n,
 /* ------------------------------------------------------------------------ */
 /* The public API                                                            */
 
-int64_t afdio_clock_ms(void) { return afdio__sys_now_ns() / TIMERS__NS_PER_MS; }
+int64_t afdio_clock_ms(void) {
+  return afdio__sys_now_ns() / TIMERS__NS_PER_MS;
+}
 
 int afdio_timer_new(afdio_poller_t *poller, uint64_t token,
                     afdio_timer_t **out) {

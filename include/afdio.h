@@ -302,7 +302,10 @@ AFDIO_API int afdio_waker_delete(afdio_waker_t *waker);
  *   wait's lateness (no drift); periods missed entirely by a late wait are
  *   reported as one event;
  * - expired timers are reported earliest deadline first; those that do not
- *   fit in the wait's capacity stay due for the next wait;
+ *   fit in the wait's capacity stay due for the next wait. While timers are
+ *   due, a wait takes at most half its capacity (none of a capacity of 1)
+ *   in socket events and leaves the rest to them, so sockets that are
+ *   always ready cannot starve timers;
  * - arming and disarming are O(log n) and allocate nothing (the timer was
  *   allocated by afdio_timer_new()); a wait allocates nothing either;
  * - all timer calls may run on any thread, also while others wait, as
@@ -807,9 +810,8 @@ AFDIO_API ptrdiff_t afdio_datagram_recv_from(afdio_datagram_t *dgram,
  * readiness. Returns, errors and thread safety as afdio_datagram_recv(). */
 AFDIO_API ptrdiff_t afdio_datagram_peek(afdio_datagram_t *dgram, void *buf,
                                         size_t len);
-AFDIO_API ptrdiff_t afdio_datagram_peek_from(afdio_datagram_t *dgram,
-                                             void *buf, size_t len,
-                                             afdio_addr_t *from);
+AFDIO_API ptrdiff_t afdio_datagram_peek_from(afdio_datagram_t *dgram, void *buf,
+                                             size_t len, afdio_addr_t *from);
 
 /* Joins / leaves a multicast group (IPv4 or IPv6, by the group's family;
  * its port is ignored) on an interface: for IPv4, iface is the interface's
@@ -884,11 +886,9 @@ AFDIO_API int afdio_datagram_close(afdio_datagram_t *dgram);
  * error *out is NULL and the socket still belongs to the caller.
  * Thread safety: any thread; nothing else may use the socket during the
  * call. */
-AFDIO_API int afdio_listener_adopt(afdio_listener_t **out,
-                                   afdio_socket_t sock);
+AFDIO_API int afdio_listener_adopt(afdio_listener_t **out, afdio_socket_t sock);
 AFDIO_API int afdio_stream_adopt(afdio_stream_t **out, afdio_socket_t sock);
-AFDIO_API int afdio_datagram_adopt(afdio_datagram_t **out,
-                                   afdio_socket_t sock);
+AFDIO_API int afdio_datagram_adopt(afdio_datagram_t **out, afdio_socket_t sock);
 
 /* Gives the socket back: deregisters the object (if registered; after this
  * returns no wait that starts later reports its token), frees it, and
@@ -898,8 +898,7 @@ AFDIO_API int afdio_datagram_adopt(afdio_datagram_t **out,
  * Thread safety: the last call on the object, as close. */
 AFDIO_API int afdio_listener_release(afdio_listener_t *listener,
                                      afdio_socket_t *out);
-AFDIO_API int afdio_stream_release(afdio_stream_t *stream,
-                                   afdio_socket_t *out);
+AFDIO_API int afdio_stream_release(afdio_stream_t *stream, afdio_socket_t *out);
 AFDIO_API int afdio_datagram_release(afdio_datagram_t *dgram,
                                      afdio_socket_t *out);
 

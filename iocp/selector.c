@@ -94,7 +94,9 @@ struct afdio_poller {
 
 const char *afdio_backend(void) { return "afd"; }
 
-afdio__timers_t **afdio__poller_timers(afdio_poller_t *p) { return &p->timers; }
+afdio__timers_t **afdio__poller_timers(afdio_poller_t *p) {
+  return &p->timers;
+}
 
 /* ------------------------------------------------------------------------ */
 /* State bookkeeping (under the lock)                                        */
@@ -672,7 +674,8 @@ static int selector__wait(afdio_poller_t *p, afdio_event_t *events,
   LONGLONG deadline = 0, freq = 1;
   DWORD wait_ms = 0;
   size_t n;
-  int got, empty_rounds = 0, asleep = 0; /* asleep: timer hook */
+  int got, empty_rounds = 0;
+  afdio__timers_round_t round = {0, 0}; /* timer hook */
   if (timeout_ms > 0)
     deadline = selector__deadline(timeout_ms, &freq);
   selector__flush(p);
@@ -685,8 +688,10 @@ static int selector__wait(afdio_poller_t *p, afdio_event_t *events,
     /* Timer hook (core/timer.h): the earlier of this and the next timer;
      * INFINITE is -1 there and back. */
     wait_ms = (DWORD)afdio__timers_wait_ms(
-        p, wait_ms == INFINITE ? -1 : (int64_t)wait_ms, &asleep);
-    got = selector__poll_port(p, entries, capacity, wait_ms);
+        p, wait_ms == INFINITE ? -1 : (int64_t)wait_ms, (int)capacity, &round);
+    got = round.room > 0
+              ? selector__poll_port(p, entries, (size_t)round.room, wait_ms)
+              : 0;
     if (got < 0)
       return AFDIO_EIO;
     n = selector__process(p, entries, got, events);
@@ -698,11 +703,10 @@ static int selector__wait(afdio_poller_t *p, afdio_event_t *events,
     }
     if (n == 0) {
       selector__flush(p);
-      n = selector__take_stash(p, events, capacity);
+      n = selector__take_stash(p, events, (size_t)round.room);
     }
     /* Timer hook: drops its wake-ups, appends expired timers. */
-    n = (size_t)afdio__timers_collect(p, events, (int)n, (int)capacity,
-                                      asleep);
+    n = (size_t)afdio__timers_collect(p, events, (int)n, (int)capacity, &round);
     /* A zero-timeout round that found nothing gets one more: under Wine 8
      * the first call only runs the server APC that posts a completion of
      * this thread's poll (see selector__drain_to_stash); on Windows it

@@ -35,7 +35,9 @@ static int socket__setup(SOCKET s) {
   return 0;
 }
 
-int afdio__sys_socket_setup(afdio_socket_t s) { return socket__setup(s); }
+int afdio__sys_socket_setup(afdio_socket_t s) {
+  return socket__setup(s);
+}
 
 int afdio__sys_socket_info(afdio_socket_t s, int *type, int *family,
                            int *listening) {

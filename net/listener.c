@@ -130,5 +130,6 @@ int afdio_listener_adopt(afdio_listener_t **out, afdio_socket_t sock) {
 }
 
 int afdio_listener_release(afdio_listener_t *listener, afdio_socket_t *out) {
-  return listener == NULL ? AFDIO_EINVAL : afdio__net_release(&listener->net, out);
+  return listener == NULL ? AFDIO_EINVAL
+                          : afdio__net_release(&listener->net, out);
 }

@@ -143,7 +143,8 @@ static afdio_stream_t *connected_to(afdio_poller_t *p, uint16_t port) {
 /* ------------------------------------------------------------------------ */
 /* Adopting                                                                  */
 
-Test(net_adopt, a_plain_listener_is_adopted_non_inheritable_and_accepts_until_eagain, T) {
+Test(net_adopt,
+     a_plain_listener_is_adopted_non_inheritable_and_accepts_until_eagain, T) {
   afdio_poller_t *p = util_poller();
   uint16_t port;
   afdio_socket_t ls = plain_listening(&port);
@@ -166,7 +167,8 @@ Test(net_adopt, a_plain_listener_is_adopted_non_inheritable_and_accepts_until_ea
   cr_assert_null(s);
 }
 
-Test(net_adopt, a_plainly_accepted_socket_is_adopted_and_reads_in_edge_mode, T) {
+Test(net_adopt, a_plainly_accepted_socket_is_adopted_and_reads_in_edge_mode,
+     T) {
   afdio_poller_t *p = util_poller();
   uint16_t port;
   afdio_socket_t ls = plain_listening(&port), as;
@@ -190,7 +192,8 @@ Test(net_adopt, a_plainly_accepted_socket_is_adopted_and_reads_in_edge_mode, T) 
   cr_assert_eq(afdio_addr_equal(&peer, &c_local), 1);
 }
 
-Test(net_adopt, a_plain_unbound_udp_socket_is_adopted_and_sends_and_receives, T) {
+Test(net_adopt, a_plain_unbound_udp_socket_is_adopted_and_sends_and_receives,
+     T) {
   afdio_poller_t *p = util_poller();
   afdio_datagram_t *d = adopt_dgram(plain(UTIL_DGRAM)), *r = NULL;
   afdio_addr_t any = loopback(0), to, from, d_local;
@@ -210,7 +213,8 @@ Test(net_adopt, a_plain_unbound_udp_socket_is_adopted_and_sends_and_receives, T)
   cr_assert_eq(util_is_inheritable(afdio_datagram_socket(d)), 0);
 }
 
-Test(net_adopt, a_released_connected_datagram_socket_is_adopted_still_connected, T) {
+Test(net_adopt, a_released_connected_datagram_socket_is_adopted_still_connected,
+     T) {
   afdio_addr_t any = loopback(0), to;
   afdio_datagram_t *a = NULL, *b = NULL;
   cr_assert_eq(afdio_datagram_bind(&a, &any, 0), 0);
@@ -278,7 +282,8 @@ Test(net_adopt, non_sockets_closed_values_and_null_are_refused, T) {
   afdio_stream_t *st = NULL;
   /* Unix says EBADF; Windows cannot tell a closed value from a non-socket. */
   int rc = afdio_stream_adopt(&st, gone);
-  cr_assert(rc == AFDIO_EBADF || rc == AFDIO_ENOTSOCK, "%s", afdio_err_name(rc));
+  cr_assert(rc == AFDIO_EBADF || rc == AFDIO_ENOTSOCK, "%s",
+            afdio_err_name(rc));
   cr_assert_eq(afdio_stream_adopt(&st, AFDIO_INVALID_SOCKET), AFDIO_EINVAL);
   cr_assert_eq(afdio_stream_adopt(NULL, gone), AFDIO_EINVAL);
   cr_assert_eq(afdio_listener_adopt(NULL, gone), AFDIO_EINVAL);
@@ -298,7 +303,8 @@ Test(net_adopt, release_deregisters_and_gives_back_the_same_open_socket, T) {
   cr_assert_eq(afdio_listener_accept(l, &s, NULL), 0);
   track_in((void **)streams, s);
   afdio_socket_t value = afdio_stream_socket(s), back = AFDIO_INVALID_SOCKET;
-  cr_assert_eq(afdio_stream_register(s, p, T_S, AFDIO_READABLE | AFDIO_LEVEL), 0);
+  cr_assert_eq(afdio_stream_register(s, p, T_S, AFDIO_READABLE | AFDIO_LEVEL),
+               0);
   cr_assert_eq(afdio_stream_write(c, "abc", 3), 3);
   util_expect_event(p, T_S, AFDIO_READABLE, 2000);
   /* The data is still there: a level registration would report it again. */
@@ -308,7 +314,9 @@ Test(net_adopt, release_deregisters_and_gives_back_the_same_open_socket, T) {
   cr_assert_eq(back, value);
   util_expect_no_event_for(p, T_S, 200);
   /* Registering the raw socket works: nothing of the object is left. */
-  cr_assert_eq(afdio_poller_register(p, back, T_C + 10, AFDIO_READABLE | AFDIO_LEVEL), 0);
+  cr_assert_eq(
+      afdio_poller_register(p, back, T_C + 10, AFDIO_READABLE | AFDIO_LEVEL),
+      0);
   util_expect_event(p, T_C + 10, AFDIO_READABLE, 2000);
   char buf[8];
   cr_assert_eq(util_recv(back, buf, sizeof buf), 3);

@@ -81,7 +81,8 @@ static void skip_if_no_af_unix(int rc) {
 static void skip_on_windows(const char *what) {
   if (strcmp(afdio_backend(), "afd") == 0)
     cr_skip_test("Windows has no %s (AFDIO_ENOSYS, tested in net_tcp and "
-                 "net_udp)", what);
+                 "net_udp)",
+                 what);
 }
 
 static afdio_addr_t unix_addr(const char *path) {
@@ -167,8 +168,8 @@ static int connect_failure(afdio_poller_t *p, const afdio_addr_t *a) {
   return rc;
 }
 
-Test(net_unix, connect_to_a_missing_or_dead_path_fails,
-     .fini = fini, .timeout = 10) {
+Test(net_unix, connect_to_a_missing_or_dead_path_fails, .fini = fini,
+     .timeout = 10) {
   afdio_poller_t *p = util_poller();
   afdio_addr_t a = unix_addr(path_n(1));
   int windows = strcmp(afdio_backend(), "afd") == 0;
@@ -347,7 +348,8 @@ Test(net_unix, every_socket_net_makes_is_nonblocking_and_not_inheritable,
   cr_assert_eq(afdio_listener_accept(listener, &a, NULL), AFDIO_EAGAIN);
   cr_assert_eq(afdio_stream_read(c, buf, sizeof buf), AFDIO_EAGAIN);
   cr_assert_eq(afdio_stream_read(s, buf, sizeof buf), AFDIO_EAGAIN);
-  skip_on_windows("socketpair or Unix-domain datagrams (the rest of this test)");
+  skip_on_windows(
+      "socketpair or Unix-domain datagrams (the rest of this test)");
   cr_assert_eq(afdio_stream_pair(&a, &b), 0);
   track(a);
   track(b);

@@ -111,8 +111,10 @@ Test(timers, a_repeating_timer_stays_on_its_grid_when_the_loop_is_late, T) {
   int64_t next = afdio_clock_ms();
   cr_assert_geq(next, t0 + 400, "early: %lld ms", (long long)(next - t0));
   /* The grid says 400; "late + period" would say >= 450. */
-  cr_assert_lt(next, late + 100, "off the grid: %lld ms after the late wait "
-               "at %lld ms", (long long)(next - t0), (long long)(late - t0));
+  cr_assert_lt(next, late + 100,
+               "off the grid: %lld ms after the late wait "
+               "at %lld ms",
+               (long long)(next - t0), (long long)(late - t0));
   cr_assert_eq(afdio_timer_disarm(t), 1, "a repeating timer stays armed");
 }
 
@@ -133,7 +135,8 @@ Test(timers, repeats_keep_their_count_over_many_periods, T) {
 
 /* 100,000 timers with random deadlines in the next 300 ms: each reported
  * exactly once, none before its deadline, earliest deadline first. */
-Test(timers, a_hundred_thousand_random_timers_fire_in_order_none_early_none_lost,
+Test(timers,
+     a_hundred_thousand_random_timers_fire_in_order_none_early_none_lost,
      .timeout = 120, .fini = fini) {
   enum { N = 100000 };
   afdio_poller_t *p = util_poller();
@@ -159,7 +162,8 @@ Test(timers, a_hundred_thousand_random_timers_fire_in_order_none_early_none_lost
     for (int k = 0; k < n; k++) {
       uint64_t i = ev[k].token;
       cr_assert_lt(i, (uint64_t)N);
-      cr_assert_eq(seen[i], 0, "timer %llu reported twice", (unsigned long long)i);
+      cr_assert_eq(seen[i], 0, "timer %llu reported twice",
+                   (unsigned long long)i);
       seen[i] = 1;
       early += now < at[i];
       out_of_order += at[i] < prev;
@@ -171,7 +175,8 @@ Test(timers, a_hundred_thousand_random_timers_fire_in_order_none_early_none_lost
               (long long)(afdio_clock_ms() - base));
   cr_expect_eq(fired, N);
   cr_expect_eq(early, 0, "%d timers fired early", early);
-  cr_expect_eq(out_of_order, 0, "%d timers came after a later one", out_of_order);
+  cr_expect_eq(out_of_order, 0, "%d timers came after a later one",
+               out_of_order);
   for (int i = 0; i < N; i++)
     afdio_timer_delete(all[i]);
   free(all);
@@ -193,7 +198,8 @@ Test(timers, arming_from_another_thread_wakes_a_blocked_wait, T) {
   cr_assert_eq(util_thread_join(th), 0);
   cr_assert_eq(b.result, 1, "the blocked wait gave %d", b.result);
   cr_assert_eq(b.ev[0].token, 11);
-  cr_assert_lt(b.took_ms, 5000.0, "the wait was not woken (%.0f ms)", b.took_ms);
+  cr_assert_lt(b.took_ms, 5000.0, "the wait was not woken (%.0f ms)",
+               b.took_ms);
 }
 
 /* The first timer of a poller is created while a wait is already blocked:
@@ -316,4 +322,39 @@ Test(timers, deleting_the_poller_frees_its_timers, T) {
   cr_assert_geq(afdio_poller_wait(p, ev, 4, 0), 1);
   cr_assert_eq(afdio_timer_delete(t[3]), 0);
   cr_assert_eq(afdio_poller_delete(p), 0); /* the rest go with it */
+}
+
+/* Sockets that are always ready fill every wait's capacity (level mode
+ * reports them on every wait): due timers must still get their share of
+ * the events, or they would wait for ever. */
+Test(timers, due_timers_are_not_starved_by_always_ready_sockets, T) {
+  enum { SOCKS = 8 };
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a[SOCKS], b[SOCKS];
+  for (int i = 0; i < SOCKS; i++) {
+    cr_assert_eq(util_tcp_pair(&a[i], &b[i]), 0);
+    util_send_all(a[i], 1); /* never read: readable on every wait */
+    cr_assert_eq(afdio_poller_register(p, b[i], (uint64_t)i,
+                                       AFDIO_READABLE | AFDIO_LEVEL),
+                 0);
+  }
+  afdio_timer_t *t = timer(p, 100);
+  cr_assert_eq(afdio_timer_arm(t, 10, 5), 0);
+  afdio_event_t ev[2];
+  int fired = 0, io = 0;
+  double end = util_now_ms() + 3000;
+  for (long round = 0; round < 10000000 && fired < 5 && util_now_ms() < end;
+       round++) {
+    for (int cap = 1; cap <= 2; cap++) {
+      int n = afdio_poller_wait(p, ev, (size_t)cap, 100);
+      cr_assert_geq(n, 0);
+      for (int k = 0; k < n; k++)
+        ev[k].token == 100 ? fired++ : io++;
+    }
+  }
+  cr_log_info("%d timer and %d socket events", fired, io);
+  cr_assert_geq(fired, 5, "the timer fired %d times in 3 s", fired);
+  cr_assert_gt(io, 0, "the sockets were starved instead");
+  for (int i = 0; i < SOCKS; i++)
+    cr_assert_eq(afdio_poller_deregister(p, b[i]), 0);
 }

@@ -46,7 +46,8 @@ static void expect_cycles_leak_nothing(const char *what,
   long fds_after = util_handle_count();
   long long heap_after = heap_in_use();
   cr_log_info("%ld %s cycles: descriptors %ld -> %ld, heap in use %lld -> "
-              "%lld bytes", n, what, fds, fds_after, heap, heap_after);
+              "%lld bytes",
+              n, what, fds, fds_after, heap, heap_after);
   cr_expect_eq(fds_after, fds, "descriptors leaked over %ld cycles", n);
   if (!heap_works())
     cr_log_info("heap statistics do not move here (sanitizer?): heap not checked");

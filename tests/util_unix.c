@@ -289,7 +289,9 @@ int util_socket_type(afdio_socket_t s) {
   socklen_t len = sizeof type;
   if (getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
     return util__errno();
-  return type == SOCK_STREAM ? UTIL_STREAM : type == SOCK_DGRAM ? UTIL_DGRAM : 100 + type;
+  return type == SOCK_STREAM  ? UTIL_STREAM
+         : type == SOCK_DGRAM ? UTIL_DGRAM
+                              : 100 + type;
 }
 
 int util_is_inheritable(afdio_socket_t s) {
@@ -303,7 +305,9 @@ const char *util_socket_path(char *buf, size_t size, int n) {
   return buf;
 }
 
-void util_remove_path(const char *path) { unlink(path); }
+void util_remove_path(const char *path) {
+  unlink(path);
+}
 
 int util_non_socket(afdio_socket_t *out) {
   /* A regular file: epoll refuses it, which afdio reports as ENOTSOCK. */

@@ -305,7 +305,9 @@ int util_socket_type(afdio_socket_t s) {
   int type = 0, len = (int)sizeof type;
   if (getsockopt((SOCKET)s, SOL_SOCKET, SO_TYPE, (char *)&type, &len) != 0)
     return util__wsa();
-  return type == SOCK_STREAM ? UTIL_STREAM : type == SOCK_DGRAM ? UTIL_DGRAM : 100 + type;
+  return type == SOCK_STREAM  ? UTIL_STREAM
+         : type == SOCK_DGRAM ? UTIL_DGRAM
+                              : 100 + type;
 }
 
 int util_is_inheritable(afdio_socket_t s) {
@@ -326,7 +328,9 @@ const char *util_socket_path(char *buf, size_t size, int n) {
   return buf;
 }
 
-void util_remove_path(const char *path) { DeleteFileA(path); }
+void util_remove_path(const char *path) {
+  DeleteFileA(path);
+}
 
 int util_non_socket(afdio_socket_t *out) {
   /* An event handle: a valid kernel handle that is not a socket. */

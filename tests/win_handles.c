@@ -152,7 +152,8 @@ Test(win_handles, adopt_register_release_cycles_leak_no_handle_or_block, T) {
   long handles_after = util_handle_count();
   long long live_after = heap_live();
   cr_log_info("%ld adopt/release cycles: handles %ld -> %ld, live blocks %lld "
-              "-> %lld", n, handles, handles_after, live, live_after);
+              "-> %lld",
+              n, handles, handles_after, live, live_after);
   cr_expect_eq(handles_after, handles, "handles leaked over %ld cycles", n);
   cr_expect_leq(live_after - live, 8, "%lld blocks leaked", live_after - live);
 }

@@ -444,11 +444,12 @@ static int epoll__wait(afdio_poller_t *poller, afdio_event_t *events,
                        int capacity, int64_t timeout_ms) {
   int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
   for (;;) {
-    int asleep;
+    afdio__timers_round_t round;
     int ms = (int)afdio__timers_wait_ms(
-        poller, epoll__next_timeout(timeout_ms, deadline), &asleep);
-    int n = epoll__collect(poller, events, capacity, ms);
-    n = afdio__timers_collect(poller, events, n, capacity, asleep);
+        poller, epoll__next_timeout(timeout_ms, deadline), capacity, &round);
+    int n = round.room > 0 ? epoll__collect(poller, events, round.room, ms)
+                           : 0;
+    n = afdio__timers_collect(poller, events, n, capacity, &round);
     if (afdio__waiters_closing(&poller->waiters))
       return AFDIO_ECANCELED;
     if (n != 0)

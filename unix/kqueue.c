@@ -479,14 +479,15 @@ static int kqueue__collect(afdio_poller_t *poller, afdio_event_t *events,
 
 /* The timespec for the next kevent(): NULL forever, zero for a poll, else
  * what remains of the deadline, capped, or less when a timer is due first
- * (*asleep: for afdio__timers_collect()). */
+ * (*round: for the kevent() capacity and afdio__timers_collect()). */
 static const struct timespec *
 kqueue__next_timeout(afdio_poller_t *poller, int64_t timeout_ms,
-                     int64_t deadline, struct timespec *ts, int *asleep) {
+                     int64_t deadline, struct timespec *ts, int cap,
+                     afdio__timers_round_t *round) {
   int64_t left = timeout_ms <= 0 ? timeout_ms
                                  : afdio__deadline_remaining_ns(deadline);
   int64_t want = left <= 0 ? left : afdio__deadline_ns_to_ms(left, INT_MAX);
-  int64_t ms = afdio__timers_wait_ms(poller, want, asleep);
+  int64_t ms = afdio__timers_wait_ms(poller, want, cap, round);
   if (ms != want)
     left = ms * INT64_C(1000000);
   if (left < 0)
@@ -505,11 +506,12 @@ static int kqueue__wait(afdio_poller_t *poller, afdio_event_t *events,
   int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
   for (;;) {
     struct timespec ts;
-    int asleep;
-    const struct timespec *tp =
-        kqueue__next_timeout(poller, timeout_ms, deadline, &ts, &asleep);
-    int n = kqueue__collect(poller, events, capacity, tp);
-    n = afdio__timers_collect(poller, events, n, capacity, asleep);
+    afdio__timers_round_t round;
+    const struct timespec *tp = kqueue__next_timeout(
+        poller, timeout_ms, deadline, &ts, capacity, &round);
+    int n = round.room > 0 ? kqueue__collect(poller, events, round.room, tp)
+                           : 0;
+    n = afdio__timers_collect(poller, events, n, capacity, &round);
     if (afdio__waiters_closing(&poller->waiters))
       return AFDIO_ECANCELED;
     if (n != 0)
