@@ -332,7 +332,7 @@ Test(win_afd, a_value_closed_after_read_closed_and_reused_at_once_registers,
  * poll still in the kernel. */
 struct bg_waiter {
   afdio_poller_t *poller;
-  util_atomic_t stop, errors, saw_old, saw_new, saw_other;
+  util_atomic_t stop, errors, saw_old, saw_new, saw_other, rounds;
 };
 
 static void bg_waiter_run(void *arg) {
@@ -348,7 +348,18 @@ static void bg_waiter_run(void *arg) {
                       : ev[k].token == 2 ? &w->saw_new
                                          : &w->saw_other,
                       1);
+    util_atomic_add(&w->rounds, 1);
   }
+}
+
+/* Returns once the waiter has begun and finished a whole wait after this
+ * call: nothing it reports later comes from a wait that began before. */
+static void bg_waiter_next_round(struct bg_waiter *w) {
+  long start = util_atomic_load(&w->rounds);
+  double deadline = util_now_ms() + 2000;
+  while (util_atomic_load(&w->rounds) < start + 2 && util_now_ms() < deadline)
+    util_sleep_ms(1);
+  cr_assert_geq(util_atomic_load(&w->rounds), start + 2, "waiter stuck");
 }
 
 static util_thread_t *bg_waiter_start(struct bg_waiter *w) {
@@ -546,4 +557,72 @@ Test(win_afd, deleting_the_poller_sends_blocked_waiters_away, T) {
   cr_assert_lt(w2.took_ms, 4000.0);
   cr_assert_eq(util_close(a), 0);
   cr_assert_eq(util_close(b), 0);
+}
+
+/* Issue 16, the value-reuse case with another thread waiting: a register
+ * held back behind a deregister's cancelled poll, then a raw close, then a
+ * new socket that takes the value. The contract (README, "Closing a
+ * registered socket") holds in the threaded case too: registering the new
+ * socket succeeds, or gives AFDIO_EEXIST until the value is deregistered;
+ * meanwhile the old token may report the new socket's readiness (the
+ * documented window); once the value was deregistered and registered
+ * again, only the new token is reported. The waiting thread owns the polls
+ * (it flushes them), which is what widened the old window. */
+Test(win_afd, a_reused_value_behind_a_held_back_register_keeps_the_contract,
+     .timeout = 30, .fini = util_fini) {
+  afdio_poller_t *p = util_poller();
+  struct bg_waiter w = {.poller = p};
+  util_thread_t *t = bg_waiter_start(&w);
+  int reused = 0, eexist = 0, failures = 0;
+  for (int round = 0; round < 40 && failures == 0; round++) {
+    afdio_socket_t a, b, c, d;
+    pair(&a, &b);
+    if (afdio_poller_register(p, a, 1, AFDIO_READABLE) != 0 ||
+        afdio_poller_deregister(p, a) != 0 ||
+        afdio_poller_register(p, a, 1, AFDIO_READABLE) != 0)
+      failures++;
+    afdio_socket_t old = a;
+    util_close(a);
+    util_close(b);
+    pair(&c, &d);
+    afdio_socket_t fresh = c == old ? c : d == old ? d : AFDIO_INVALID_SOCKET;
+    if (fresh == AFDIO_INVALID_SOCKET) {
+      (void)afdio_poller_deregister(p, old); /* ENOENT once a wait saw it */
+      util_close(c);
+      util_close(d);
+      continue;
+    }
+    reused++;
+    afdio_socket_t peer = fresh == c ? d : c;
+    int rc = afdio_poller_register(p, fresh, 2, AFDIO_READABLE);
+    if (rc == AFDIO_EEXIST) {
+      eexist++;
+      if (afdio_poller_deregister(p, fresh) != 0)
+        failures++;
+      rc = afdio_poller_register(p, fresh, 2, AFDIO_READABLE);
+    }
+    if (rc != 0)
+      failures++;
+    bg_waiter_next_round(&w);
+    long old_before = util_atomic_load(&w.saw_old);
+    long new_before = util_atomic_load(&w.saw_new);
+    util_send_all(peer, 1);
+    double deadline = util_now_ms() + 2000;
+    while (util_atomic_load(&w.saw_new) == new_before &&
+           util_now_ms() < deadline)
+      util_sleep_ms(1);
+    bg_waiter_next_round(&w);
+    if (util_atomic_load(&w.saw_new) == new_before ||
+        util_atomic_load(&w.saw_old) != old_before)
+      failures++;
+    (void)afdio_poller_deregister(p, fresh);
+    util_close(c);
+    util_close(d);
+  }
+  util_atomic_store(&w.stop, 1);
+  cr_assert_eq(util_thread_join(t), 0);
+  cr_log_info("value reused in %d rounds, %d gave EEXIST first", reused,
+              eexist);
+  cr_assert_eq(failures, 0, "a round broke the contract");
+  cr_assert_eq(util_atomic_load(&w.errors), 0L);
 }
