@@ -252,6 +252,18 @@ Test(win_afd, an_interest_change_covered_by_the_pending_poll_keeps_it, T) {
  * Windows gives no cheap identity for a socket value: a poll submitted on
  * the value succeeds on the new socket (wepoll and mio have the same
  * window). README, "Closing a registered socket". */
+/* The pair c-d whose socket `fresh` is registered with token 2: data from
+ * its peer reports token 2, never token 1; then it is cleaned up. */
+static void expect_only_the_new_token(afdio_poller_t *p, afdio_socket_t fresh,
+                                      afdio_socket_t c, afdio_socket_t d) {
+  util_send_all(fresh == c ? d : c, 1);
+  util_expect_event(p, 2, AFDIO_READABLE, 2000);
+  util_expect_no_event_for(p, 1, 20);
+  cr_assert_eq(afdio_poller_deregister(p, fresh), 0);
+  cr_assert_eq(util_close(c), 0);
+  cr_assert_eq(util_close(d), 0);
+}
+
 Test(win_afd, a_value_reused_before_any_wait_gives_eexist_until_deregistered,
      T) {
   afdio_poller_t *p = util_poller();
@@ -265,7 +277,6 @@ Test(win_afd, a_value_reused_before_any_wait_gives_eexist_until_deregistered,
     cr_assert_eq(util_close(b), 0);
     pair(&c, &d);
     afdio_socket_t fresh = c == old ? c : d == old ? d : AFDIO_INVALID_SOCKET;
-    afdio_socket_t peer = c == old ? d : c;
     if (fresh == AFDIO_INVALID_SOCKET) {
       /* Not reused: the next wait drops the closed registration. */
       util_expect_no_events(p, 0);
@@ -279,12 +290,7 @@ Test(win_afd, a_value_reused_before_any_wait_gives_eexist_until_deregistered,
                  AFDIO_EEXIST);
     cr_assert_eq(afdio_poller_deregister(p, fresh), 0);
     cr_assert_eq(afdio_poller_register(p, fresh, 2, AFDIO_READABLE), 0);
-    util_send_all(peer, 1);
-    util_expect_event(p, 2, AFDIO_READABLE, 2000);
-    util_expect_no_event_for(p, 1, 20);
-    cr_assert_eq(afdio_poller_deregister(p, fresh), 0);
-    cr_assert_eq(util_close(c), 0);
-    cr_assert_eq(util_close(d), 0);
+    expect_only_the_new_token(p, fresh, c, d);
   }
   cr_log_info("value reused in %d of 20 rounds", reused);
 }
@@ -307,16 +313,10 @@ Test(win_afd, a_value_closed_after_read_closed_and_reused_at_once_registers,
     cr_assert_eq(util_close(a), 0);
     pair(&c, &d);
     afdio_socket_t fresh = c == old ? c : d == old ? d : c;
-    afdio_socket_t peer = fresh == c ? d : c;
     reused += fresh == old;
     int rc = afdio_poller_register(p, fresh, 2, AFDIO_READABLE);
     cr_assert_eq(rc, 0, "round %d: register: %s", i, afdio_err_name(rc));
-    util_send_all(peer, 1);
-    util_expect_event(p, 2, AFDIO_READABLE, 2000);
-    util_expect_no_event_for(p, 1, 20);
-    cr_assert_eq(afdio_poller_deregister(p, fresh), 0);
-    cr_assert_eq(util_close(c), 0);
-    cr_assert_eq(util_close(d), 0);
+    expect_only_the_new_token(p, fresh, c, d);
   }
   cr_log_info("value reused in %d of 20 rounds", reused);
 }
