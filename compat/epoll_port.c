@@ -103,14 +103,20 @@ void afdio__epoll_port_close(afdio__epoll_port_t *p) {
 /* The afdio interest for an epoll mask. afdio needs a non-empty one: with
  * none of IN, OUT, PRI asked (a mask of 0, or EPOLLRDHUP alone), PRIORITY
  * stands in, being the rarest; urgent data then reported is filtered out
- * and stays masked. Read-closed, hang-up and errors come whatever it is. */
+ * and stays masked. Read-closed, hang-up and errors come whatever it is.
+ * A oneshot registration always adds PRIORITY: once its event masked the
+ * rest, an afdio edge registration with every interest bit masked keeps
+ * no poll in the kernel, and a raw close would go unnoticed; wepoll keeps
+ * watching a fired oneshot socket for its close, and so does this poll. A
+ * MOD made before the next wait costs nothing for it: polls are armed at
+ * the wait. */
 static uint32_t epoll_port__interest(uint32_t ev) {
   uint32_t i = 0;
   if (ev & (EPOLLIN | EPOLLRDNORM))
     i |= AFDIO_READABLE;
   if (ev & (EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND))
     i |= AFDIO_WRITABLE;
-  if (ev & (EPOLLPRI | EPOLLRDBAND))
+  if (ev & (EPOLLPRI | EPOLLRDBAND | EPOLLONESHOT))
     i |= AFDIO_PRIORITY;
   return i != 0 ? i : AFDIO_PRIORITY;
 }

@@ -47,7 +47,9 @@ static struct epoll_event wait_one(HANDLE h, int timeout_ms) {
 
 static void wait_none(HANDLE h, int timeout_ms) {
   struct epoll_event ev[4];
-  cr_assert_eq(epoll_wait(h, ev, 4, timeout_ms), 0);
+  int n = epoll_wait(h, ev, 4, timeout_ms);
+  cr_assert_eq(n, 0, "unexpected event 0x%x for data %llu", n > 0 ? ev[0].events : 0,
+               n > 0 ? (unsigned long long)ev[0].data.u64 : 0ull);
 }
 
 /* Sends until writing would block and the port stays quiet about s.
@@ -202,6 +204,25 @@ static void expect_dropped(HANDLE h, SOCKET s) {
   expect_error(epoll_ctl(h, EPOLL_CTL_DEL, s, &ev) < 0, EBADF, ERROR_INVALID_HANDLE);
 }
 
+/* After sockets (data values in the mask closed) were closed while in the
+ * set: each may report once more, from a poll that had completed before
+ * the close (README, "Closing a registered socket"), then none reports. */
+static void expect_closed_quiet(HANDLE h, int closed) {
+  int stale = 0;
+  for (;;) {
+    struct epoll_event ev;
+    int n = epoll_wait(h, &ev, 1, QUIET_MS);
+    cr_assert_geq(n, 0);
+    if (n == 0)
+      return;
+    cr_assert(ev.data.u64 < 31 && (closed & (1 << ev.data.u64)) != 0,
+              "socket %d reported", (int)ev.data.u64);
+    cr_assert_eq(stale & (1 << ev.data.u64), 0, "socket %d reported twice after its close",
+                 (int)ev.data.u64);
+    stale |= 1 << ev.data.u64;
+  }
+}
+
 Test(compat_epoll, sockets_closed_without_del_are_dropped_from_the_set, T) {
   HANDLE h = port_new();
   uint32_t masks[] = {EPOLLIN, EPOLLIN, EPOLLOUT, EPOLLOUT | EPOLLONESHOT, 0,
@@ -212,23 +233,32 @@ Test(compat_epoll, sockets_closed_without_del_are_dropped_from_the_set, T) {
     ctl(h, EPOLL_CTL_ADD, s[i], masks[i], (uint64_t)i);
   }
   cr_assert_eq(closesocket(s[0]), 0);
-  struct epoll_event evs[8];
-  int n = epoll_wait(h, evs, 8, 5000);
-  cr_assert_eq(n, 3); /* the three EPOLLOUT ones: UDP sockets are writable */
-  for (int i = 0; i < n; i++)
-    cr_assert_eq(evs[i].events, EPOLLOUT);
+  /* The three EPOLLOUT ones report (UDP sockets are writable), maybe over
+   * several waits; no other does. */
+  int seen = 0;
+  for (int tries = 0; seen != ((1 << 2) | (1 << 3) | (1 << 5)) && tries < 50; tries++) {
+    struct epoll_event evs[8];
+    int n = epoll_wait(h, evs, 8, 5000);
+    cr_assert_gt(n, 0);
+    for (int i = 0; i < n; i++) {
+      cr_assert_eq(evs[i].events, EPOLLOUT);
+      cr_assert(evs[i].data.u64 == 2 || evs[i].data.u64 == 3 || evs[i].data.u64 == 5,
+                "socket %d reported", (int)evs[i].data.u64);
+      seen |= 1 << evs[i].data.u64;
+    }
+  }
+  cr_assert_eq(seen, (1 << 2) | (1 << 3) | (1 << 5));
   expect_dropped(h, s[0]);
   cr_assert_eq(closesocket(s[1]), 0);
   cr_assert_eq(closesocket(s[2]), 0);
   cr_assert_eq(closesocket(s[5]), 0);
-  wait_none(h, 0);
-  wait_none(h, QUIET_MS);
+  expect_closed_quiet(h, (1 << 1) | (1 << 2) | (1 << 5));
   expect_dropped(h, s[1]);
   expect_dropped(h, s[2]);
   expect_dropped(h, s[5]);
   cr_assert_eq(closesocket(s[3]), 0);
   cr_assert_eq(closesocket(s[4]), 0);
-  wait_none(h, QUIET_MS);
+  expect_closed_quiet(h, (1 << 3) | (1 << 4));
   expect_dropped(h, s[3]);
   expect_dropped(h, s[4]);
   cr_assert_eq(epoll_close(h), 0);
