@@ -790,3 +790,52 @@ Test(compat_epoll, oneshot_goes_to_exactly_one_of_several_waiting_threads, T) {
   cr_assert_eq(util_atomic_load(&events), 1);
   cr_assert_eq(epoll_close(h), 0);
 }
+
+Test(compat_epoll, edge_triggered_out_kept_in_the_set_comes_at_every_wait, T) {
+  /* The documented price of losing no wake-up: a writable socket with
+   * EPOLLOUT | EPOLLET in its set is reported at each epoll_wait. */
+  afdio_socket_t a, b;
+  cr_assert_eq(util_tcp_pair(&a, &b), 0);
+  HANDLE h = port_new();
+  ctl(h, EPOLL_CTL_ADD, a, EPOLLOUT | EPOLLET, 2);
+  for (int i = 0; i < 3; i++)
+    cr_assert_eq(wait_one(h, 10000).events, EPOLLOUT);
+  /* Dropping EPOLLOUT from the set while there is nothing to write
+   * stops it, as the README advises. */
+  ctl(h, EPOLL_CTL_MOD, a, EPOLLIN | EPOLLET, 2);
+  wait_none(h, QUIET_MS);
+  cr_assert_eq(epoll_close(h), 0);
+}
+
+/* An EPOLLET readiness taken by one thread is re-armed at once for a
+ * thread already blocked on the port, so that thread is never left
+ * without the wake-up (here: the data stays unread). */
+typedef struct et_ctx {
+  HANDLE port;
+  int got;
+  uint32_t events;
+} et_ctx_t;
+
+static void et_thread(void *arg) {
+  et_ctx_t *c = arg;
+  struct epoll_event ev;
+  c->got = epoll_wait(c->port, &ev, 1, 10000);
+  c->events = ev.events;
+}
+
+Test(compat_epoll, edge_triggered_event_reaches_a_thread_blocked_meanwhile, T) {
+  afdio_socket_t a, b;
+  cr_assert_eq(util_tcp_pair(&a, &b), 0);
+  HANDLE h = port_new();
+  ctl(h, EPOLL_CTL_ADD, b, EPOLLIN | EPOLLET, 1);
+  et_ctx_t c = {.port = h};
+  util_thread_t *t;
+  cr_assert_eq(util_thread_start(&t, et_thread, &c), 0);
+  util_sleep_ms(100); /* the other thread blocks first */
+  util_send_all(a, 10);
+  cr_assert_eq(wait_one(h, 10000).events, EPOLLIN);
+  cr_assert_eq(util_thread_join(t), 0);
+  cr_assert_eq(c.got, 1);
+  cr_assert_eq(c.events, EPOLLIN);
+  cr_assert_eq(epoll_close(h), 0);
+}
