@@ -848,3 +848,78 @@ Test(compat_epoll, edge_triggered_event_reaches_a_thread_blocked_meanwhile, T) {
   cr_assert_eq(c.events, EPOLLIN);
   cr_assert_eq(epoll_close(h), 0);
 }
+
+/* ctl from one thread while two others wait, for a bounded time: no
+ * registration deleted before a wait started is reported by that wait
+ * (data carries a generation bumped after each EPOLL_CTL_DEL returns), and
+ * oneshot, level and EPOLLET registrations all keep reporting. */
+#define ST_SOCKETS 32
+#define ST_MS 1500
+
+typedef struct st_shared {
+  HANDLE port;
+  util_atomic_t gen[ST_SOCKETS];
+  util_atomic_t stop, events, stale;
+} st_shared_t;
+
+static void st_waiter(void *arg) {
+  st_shared_t *st = arg;
+  while (!util_atomic_load(&st->stop)) {
+    long snap[ST_SOCKETS];
+    struct epoll_event evs[16];
+    for (int i = 0; i < ST_SOCKETS; i++)
+      snap[i] = util_atomic_load(&st->gen[i]);
+    int n = epoll_wait(st->port, evs, 16, 50);
+    if (n < 0) {
+      util_atomic_add(&st->stale, 1000000); /* an error fails the test */
+      return;
+    }
+    for (int k = 0; k < n; k++) {
+      int i = (int)(evs[k].data.u64 & 0xff);
+      long g = (long)(evs[k].data.u64 >> 8);
+      if (i >= ST_SOCKETS || g < snap[i])
+        util_atomic_add(&st->stale, 1);
+      util_atomic_add(&st->events, 1);
+    }
+  }
+}
+
+Test(compat_epoll, ctl_racing_two_waiters_never_reports_a_deleted_registration, T) {
+  static st_shared_t st;
+  static const uint32_t modes[] = {0, EPOLLET, EPOLLONESHOT};
+  SOCKET socks[ST_SOCKETS];
+  util_thread_t *waiters[2];
+  uint32_t seed = 7;
+  long mutations = 0;
+  memset(&st, 0, sizeof st);
+  st.port = port_new();
+  for (int i = 0; i < ST_SOCKETS; i++) {
+    socks[i] = udp_socket(AF_INET);
+    ctl(st.port, EPOLL_CTL_ADD, socks[i], EPOLLOUT | modes[i % 3], (uint64_t)i);
+  }
+  for (int w = 0; w < 2; w++)
+    cr_assert_eq(util_thread_start(&waiters[w], st_waiter, &st), 0);
+  double stop_at = util_now_ms() + ST_MS;
+  while (util_now_ms() < stop_at) {
+    int i = (int)(fuzz_rand(&seed) % ST_SOCKETS);
+    uint32_t mode = modes[fuzz_rand(&seed) % 3];
+    long g = util_atomic_load(&st.gen[i]);
+    if (fuzz_rand(&seed) % 2 == 0) {
+      cr_assert_eq(epoll_ctl(st.port, EPOLL_CTL_DEL, socks[i], NULL), 0);
+      util_atomic_store(&st.gen[i], ++g); /* after DEL returned */
+      ctl(st.port, EPOLL_CTL_ADD, socks[i], EPOLLOUT | mode, ((uint64_t)g << 8) | (uint64_t)i);
+    } else {
+      ctl(st.port, EPOLL_CTL_MOD, socks[i], EPOLLOUT | mode, ((uint64_t)g << 8) | (uint64_t)i);
+    }
+    mutations++;
+  }
+  util_atomic_store(&st.stop, 1);
+  for (int w = 0; w < 2; w++)
+    cr_assert_eq(util_thread_join(waiters[w]), 0);
+  cr_log_info("%ld mutations, %ld events", mutations, util_atomic_load(&st.events));
+  cr_assert_eq(util_atomic_load(&st.stale), 0);
+  cr_assert_gt(util_atomic_load(&st.events), 0);
+  cr_assert_eq(epoll_close(st.port), 0);
+  for (int i = 0; i < ST_SOCKETS; i++)
+    closesocket(socks[i]);
+}
