@@ -123,7 +123,9 @@ static uint32_t epoll_port__interest(uint32_t ev) {
 
 /* afdio events as epoll bits, the way wepoll maps AFD's (src/sock.c): a
  * failed connect (afdio: READABLE | WRITABLE | ERROR) is IN | OUT | ERR |
- * RDNORM | WRNORM | RDHUP, which is also what Linux reports. */
+ * RDNORM | WRNORM | RDHUP, which is also what Linux reports. A reset
+ * (afdio: those and both closed bits) adds HUP: Linux's set; wepoll
+ * reports HUP alone there. */
 static uint32_t epoll_port__epoll_bits(uint32_t e) {
   uint32_t out = 0;
   if (e & AFDIO_ERROR) {
