@@ -13,6 +13,7 @@ const sanitizers = @import("build/sanitizers.zig");
 const cross = @import("build/cross.zig");
 const examples = @import("build/examples.zig");
 const bench = @import("build/bench.zig");
+const epoll_compat = @import("build/epoll.zig");
 
 /// The version, from build.zig.zon only; tests/errors_table.c checks that the
 /// header's AFDIO_VERSION_* macros agree.
@@ -223,7 +224,8 @@ pub fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
         .root_module = mod,
         .version = if (o.linkage == .dynamic and t.os.tag != .windows) version else null,
     });
-    lib.installHeadersDirectory(b.path("include"), "", .{});
+    // afdio_epoll.h comes with the afdio_epoll library (Windows) only.
+    lib.installHeadersDirectory(b.path("include"), "", .{ .exclude_extensions = &.{"afdio_epoll.h"} });
     return lib;
 }
 
@@ -332,6 +334,9 @@ pub fn build(b: *std.Build) void {
     b.getInstallStep().dependOn(&b.addInstallFile(pkgConfig(b, target.result), "lib/pkgconfig/afdio.pc").step);
     b.installFile("LICENSE", "share/licenses/afdio/LICENSE");
 
+    // afdio_epoll (build/epoll.zig), for a Windows target.
+    epoll_compat.install(b, target, optimize, only);
+
     // A dependent project gets the library only: the rest is afdio's own.
     if (b.pkg_hash.len != 0) return;
 
@@ -341,12 +346,16 @@ pub fn build(b: *std.Build) void {
     const windows = b.resolveTargetQuery(std.Target.Query.parse(.{ .arch_os_abi = windows_test_target }) catch unreachable);
     const native_names = concat(b, &.{ &tests_common, &tests_unix_only });
     const native_exes = addTestExes(b, native, optimize, native_names);
-    const windows_exes = addTestExes(b, windows, optimize, concat(b, &.{ &tests_common, &tests_windows_only }));
+    // afdio_epoll's Windows test, and its echo check on each half.
+    const compat = epoll_compat.addChecks(b, optimize, native, windows);
+    const windows_exes = std.mem.concat(b.allocator, *std.Build.Step.Compile, &.{ addTestExes(b, windows, optimize, concat(b, &.{ &tests_common, &tests_windows_only })), &.{compat.test_exe} }) catch @panic("OOM");
 
     const test_native = b.step("test-native", "Build and run the tests natively (Criterion)");
     test_native.dependOn(&addSuiteRun(b, "native", filter, native_exes).step);
     const test_windows = b.step("test-windows", "Build the Windows tests and run them under Wine");
     test_windows.dependOn(&addSuiteRun(b, "windows", filter, windows_exes).step);
+    test_windows.dependOn(compat.windows_check);
+    if (compat.native_check) |step| test_native.dependOn(step);
     const test_step = b.step("test", "Run both halves: native and Windows under Wine");
     test_step.dependOn(test_native);
     test_step.dependOn(test_windows);

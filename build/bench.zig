@@ -7,6 +7,7 @@ const std = @import("std");
 const afdio = @import("../build.zig");
 const wine = @import("wine.zig");
 const examples = @import("examples.zig");
+const epoll_compat = @import("epoll.zig");
 
 const bench_programs = [_][]const u8{ "pingpong", "idle_scale", "churn", "timers" };
 const bench_common = [_][]const u8{ "bench/pp.c", "bench/base_afdio.c" };
@@ -24,12 +25,15 @@ const bench_windows = [_][]const u8{
     "bench/list_windows.c",
     "bench/base_wsapoll.c",
     "bench/base_select.c",
+    "bench/base_epoll_api.c",
 };
 
 fn addBenchExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) []const *std.Build.Step.Compile {
     const t = target.result;
     const windows = t.os.tag == .windows;
-    const lib = afdio.addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
+    // On Windows afdio_epoll (afdio plus the epoll API) serves both the
+    // native and the epoll-API backends.
+    const lib = if (windows) epoll_compat.addAfdioEpoll(b, .{ .target = target, .optimize = optimize, .linkage = .static }) else afdio.addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
     var exes: std.ArrayList(*std.Build.Step.Compile) = .empty;
     for (bench_programs) |name| {
         const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
