@@ -903,6 +903,181 @@ AFDIO_API int afdio_datagram_release(afdio_datagram_t *dgram,
                                      afdio_socket_t *out);
 
 /* ======================================================================== */
+/* Local IPC (afdio_pipe): named pipes on Windows, Unix-domain elsewhere     */
+/* ======================================================================== */
+/*
+ * One API for local inter-process connections that builds unchanged on
+ * every platform: on Windows a named pipe (\\.\pipe\NAME) driven through
+ * the poller's completion port, elsewhere a Unix-domain stream socket.
+ * A server binds a listener to a name and accepts pipes; a client connects
+ * to the name. Pipes are byte streams in both directions, with no
+ * half-close: when one end closes, the other reads the data still in
+ * flight, then 0, and writes fail with AFDIO_EPIPE.
+ *
+ * Readiness is the poller's: register a pipe or a listener with
+ * afdio_pipe_register() / afdio_pipe_listener_register() and the events
+ * (AFDIO_READABLE, AFDIO_WRITABLE, AFDIO_READ_CLOSED, AFDIO_WRITE_CLOSED,
+ * AFDIO_ERROR) come from afdio_poller_wait() with the token, in the three
+ * modes (edge, level, oneshot) with the same rules as sockets; as for
+ * sockets, in edge mode a call returning AFDIO_EAGAIN, or a read or write
+ * that moves fewer bytes than asked, re-arms that direction.
+ *
+ * Windows (readiness over completion, the design of mio's NamedPipe): a
+ * pipe keeps one overlapped read into an internal buffer pending and is
+ * readable when it completes; writes are copied into an internal buffer
+ * that is written overlapped, and the pipe is writable while that buffer
+ * has room. So on Windows:
+ * - a pipe does I/O only once registered: before, read and write give
+ *   AFDIO_EAGAIN (and so do accept and connects on a listener);
+ * - a pipe (and a listener) belongs for its life to the first poller it is
+ *   registered with (its handle is bound to that poller's completion
+ *   port): registering it with another gives AFDIO_EEXIST. An accepted
+ *   pipe belongs to its listener's poller. Portable programs use one
+ *   poller per pipe for its life.
+ * - closing a pipe cancels its read; data already taken by a write is
+ *   still written (the handle closes when it is), unless the poller is
+ *   deleted first. Nothing is freed while the system may still write into
+ *   it.
+ * - deleting the poller cancels the I/O of every pipe bound to it and
+ *   waits for it; afterwards such pipes give AFDIO_ECANCELED and should be
+ *   closed.
+ * Security: a Windows listener's pipe grants access to the current user
+ * only (a DACL with one entry: the process token's user) and rejects
+ * remote clients; a Unix listener's socket file is mode 0600 (made so
+ * before it listens), so only the same user (and root) can connect.
+ * Neither is ever world-writable.
+ *
+ * Thread safety: as for net/ objects. I/O calls may run on several threads
+ * at once; register, reregister, deregister and close must not run
+ * concurrently with any other call on the same object.
+ */
+
+typedef struct afdio_pipe afdio_pipe_t;
+typedef struct afdio_pipe_listener afdio_pipe_listener_t;
+
+/* Options of afdio_pipe_listener_bind() and afdio_pipe_connect(). Zero
+ * every field (or pass NULL) for the defaults. */
+typedef struct afdio_pipe_options {
+  /* Listener: how many server instances wait for clients (Windows; a Unix
+   * listener's backlog). A client that finds them all taken by
+   * connections not accepted yet gets AFDIO_EAGAIN; each accept queues a
+   * new one. 0 means 4; at most 255. (Linux may admit one more.) */
+  unsigned instances;
+  /* Both: bytes of buffering per direction (Windows: the pipe's own
+   * buffers and afdio's internal read and write buffers; Unix: SO_SNDBUF
+   * and SO_RCVBUF, which the system may round). 0 means 65536; at most
+   * 16 MiB. */
+  unsigned buffer_size;
+  /* Reserved: 0. */
+  unsigned flags;
+} afdio_pipe_options_t;
+
+/* The longest name afdio_pipe_name() makes, its NUL included. */
+#define AFDIO_PIPE_NAME_MAX 108
+
+/* Makes the platform's conventional name for a short pipe name in buf
+ * (size bytes, NUL included): "\\.\pipe\SHORT" on Windows;
+ * "$XDG_RUNTIME_DIR/SHORT.sock" on Unix when XDG_RUNTIME_DIR is set (an
+ * absolute path), else "/tmp/SHORT.UID.sock" (UID the real user id).
+ * short_name: 1-64 bytes of letters, digits, '.', '-', '_', not starting
+ * with '.'. Returns the length written, without the NUL.
+ * Errors: AFDIO_EINVAL (NULL, bad short name, or the result would not fit
+ * a Unix socket path); AFDIO_ENOBUFS (buf too small; AFDIO_PIPE_NAME_MAX
+ * always suffices). Thread safety: any thread. */
+AFDIO_API int afdio_pipe_name(char *buf, size_t size, const char *short_name);
+
+/* Creates a listener on name (a platform name, see afdio_pipe_name();
+ * UTF-8) in *out, with options (NULL for the defaults).
+ * Errors: AFDIO_EINVAL (NULL, empty name, options out of range, flags not
+ * 0); AFDIO_EADDRINUSE (another listener serves the name; on Unix a socket
+ * file of a live server: a file left by a server that died is replaced);
+ * AFDIO_EACCES (no permission for the name or its directory);
+ * AFDIO_ENOENT (Unix: the directory does not exist); AFDIO_EMFILE;
+ * AFDIO_ENOMEM; AFDIO_EIO. On error *out is NULL.
+ * Thread safety: any thread. */
+AFDIO_API int afdio_pipe_listener_bind(afdio_pipe_listener_t **out,
+                                       const char *name,
+                                       const afdio_pipe_options_t *options);
+
+/* Accepts one connected client as a new pipe in *out (not registered).
+ * Accept until AFDIO_EAGAIN after a readable event.
+ * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (none waiting, or on Windows
+ * the listener is not registered yet: re-arms AFDIO_READABLE);
+ * AFDIO_ECANCELED (Windows: the listener's poller was deleted);
+ * AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_EIO. On error *out is NULL.
+ * Thread safety: see above. */
+AFDIO_API int afdio_pipe_listener_accept(afdio_pipe_listener_t *listener,
+                                         afdio_pipe_t **out);
+
+/* Registration of a listener: AFDIO_READABLE when a client waits to be
+ * accepted. Errors: as afdio_poller_register(), and AFDIO_EEXIST when it
+ * is registered already, or (Windows) bound to another poller. */
+AFDIO_API int afdio_pipe_listener_register(afdio_pipe_listener_t *listener,
+                                           afdio_poller_t *poller,
+                                           uint64_t token, uint32_t interest);
+/* Errors: AFDIO_EINVAL (NULL, bad interest); AFDIO_ENOENT (not
+ * registered). */
+AFDIO_API int afdio_pipe_listener_reregister(afdio_pipe_listener_t *listener,
+                                             uint64_t token,
+                                             uint32_t interest);
+/* Errors: AFDIO_EINVAL (NULL); AFDIO_ENOENT (not registered). */
+AFDIO_API int afdio_pipe_listener_deregister(afdio_pipe_listener_t *listener);
+
+/* Deregisters, stops serving the name (on Unix the socket file is
+ * removed) and frees the listener; clients connected and not accepted yet
+ * see their pipe closed. Errors: AFDIO_EINVAL (NULL). Everything is
+ * released even when the system reports an error. Thread safety: the last
+ * call on the listener. */
+AFDIO_API int afdio_pipe_listener_close(afdio_pipe_listener_t *listener);
+
+/* Connects to the listener serving name as a new pipe in *out, without
+ * blocking: the pipe is connected when this returns 0. options: NULL, or
+ * buffer_size (instances is ignored).
+ * Errors: AFDIO_EINVAL (NULL, empty name, bad options); AFDIO_ENOENT
+ * (nobody serves the name); AFDIO_EAGAIN (every server instance is taken,
+ * or the backlog is full: retry later, as after a readable event of
+ * nothing: no wait is offered); AFDIO_EACCES (the server refuses this
+ * user); AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_EIO. On error *out is NULL.
+ * Thread safety: any thread. */
+AFDIO_API int afdio_pipe_connect(afdio_pipe_t **out, const char *name,
+                                 const afdio_pipe_options_t *options);
+
+/* Reads up to len bytes: the count, 0 at once for len 0, or 0 when the
+ * other end closed and everything it sent was read. A count below len
+ * re-arms AFDIO_READABLE as AFDIO_EAGAIN does.
+ * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (nothing to read now; on
+ * Windows also before the pipe is registered); AFDIO_ECANCELED (Windows:
+ * the pipe's poller was deleted); AFDIO_EIO. Thread safety: see above. */
+AFDIO_API ptrdiff_t afdio_pipe_read(afdio_pipe_t *pipe, void *buf, size_t len);
+
+/* Writes up to len bytes; returns how many were taken (maybe fewer: write
+ * the rest after a writable event), 0 at once for len 0. A count below len
+ * re-arms AFDIO_WRITABLE as AFDIO_EAGAIN does.
+ * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (no room now; on Windows also
+ * before the pipe is registered); AFDIO_EPIPE (the other end closed);
+ * AFDIO_ECANCELED (Windows: the pipe's poller was deleted); AFDIO_EIO.
+ * Thread safety: see above. */
+AFDIO_API ptrdiff_t afdio_pipe_write(afdio_pipe_t *pipe, const void *buf,
+                                     size_t len);
+
+/* Registration, as afdio_stream_register() (errors as
+ * afdio_poller_register(); AFDIO_EEXIST when registered already, or on
+ * Windows bound to another poller). */
+AFDIO_API int afdio_pipe_register(afdio_pipe_t *pipe, afdio_poller_t *poller,
+                                  uint64_t token, uint32_t interest);
+/* Errors: AFDIO_EINVAL (NULL, bad interest); AFDIO_ENOENT (not
+ * registered). */
+AFDIO_API int afdio_pipe_reregister(afdio_pipe_t *pipe, uint64_t token,
+                                    uint32_t interest);
+/* Errors: AFDIO_EINVAL (NULL); AFDIO_ENOENT (not registered). */
+AFDIO_API int afdio_pipe_deregister(afdio_pipe_t *pipe);
+
+/* Deregisters (if registered), closes and frees the pipe (see above for
+ * what happens to data written and not yet sent). Errors: AFDIO_EINVAL
+ * (NULL). Thread safety: the last call on the pipe. */
+AFDIO_API int afdio_pipe_close(afdio_pipe_t *pipe);
+
+/* ======================================================================== */
 /* End of Networking                                                         */
 /* ======================================================================== */
 
