@@ -42,6 +42,16 @@ int afdio_listener_bind(afdio_listener_t **out, const afdio_addr_t *addr,
   return 0;
 }
 
+int afdio__listener_adopt(afdio_listener_t **out, afdio_socket_t sock,
+                          int family) {
+  afdio_listener_t *l = malloc(sizeof *l);
+  if (l == NULL)
+    return AFDIO_ENOMEM;
+  afdio__net_adopt(&l->net, sock, family, AFDIO__NET_LISTENER);
+  *out = l;
+  return 0;
+}
+
 int afdio_listener_accept(afdio_listener_t *listener, afdio_stream_t **out,
                           afdio_addr_t *peer) {
   if (out == NULL)
@@ -132,4 +142,10 @@ int afdio_listener_adopt(afdio_listener_t **out, afdio_socket_t sock) {
 int afdio_listener_release(afdio_listener_t *listener, afdio_socket_t *out) {
   return listener == NULL ? AFDIO_EINVAL
                           : afdio__net_release(&listener->net, out);
+}
+
+void afdio__listener_detach(afdio_listener_t *l) { l->net.poller = NULL; }
+
+afdio_poller_t *afdio__listener_poller(const afdio_listener_t *l) {
+  return l->net.poller;
 }

@@ -102,6 +102,19 @@ int afdio__net_take_error(const struct afdio__net *n);
 /* A new stream object owning sock (accepted or from socketpair). */
 int afdio__stream_adopt(afdio_stream_t **out, afdio_socket_t sock, int family);
 
+/* --- net/listener.c ------------------------------------------------------ */
+
+/* A new listener object owning sock, already bound and listening (for
+ * net/pipe_unix.c, which sets the socket file's mode between the two). */
+int afdio__listener_adopt(afdio_listener_t **out, afdio_socket_t sock,
+                          int family);
+
+/* Forget the poller without deregistering (it was deleted). */
+void afdio__listener_detach(afdio_listener_t *l);
+void afdio__stream_detach(afdio_stream_t *s);
+afdio_poller_t *afdio__stream_poller(const afdio_stream_t *s);
+afdio_poller_t *afdio__listener_poller(const afdio_listener_t *l);
+
 /* --- net/option.c -------------------------------------------------------- */
 
 int afdio__net_setopt(struct afdio__net *n, afdio_option_t option,

@@ -207,3 +207,9 @@ int afdio_stream_adopt(afdio_stream_t **out, afdio_socket_t sock) {
 int afdio_stream_release(afdio_stream_t *stream, afdio_socket_t *out) {
   return stream == NULL ? AFDIO_EINVAL : afdio__net_release(&stream->net, out);
 }
+
+void afdio__stream_detach(afdio_stream_t *s) { s->net.poller = NULL; }
+
+afdio_poller_t *afdio__stream_poller(const afdio_stream_t *s) {
+  return s->net.poller;
+}
