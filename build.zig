@@ -25,6 +25,7 @@ pub const version = std.SemanticVersion.parse(zon.version) catch @compileError("
 const core_sources = [_][]const u8{
     "core/error.c",
     "core/timer.c",
+    "core/pipe_name.c",
 };
 
 /// Windows: the AFD driver layer and the completion-port selector.
@@ -43,6 +44,8 @@ const iocp_sources = [_][]const u8{
     "iocp/selector.c",
     "iocp/sock_map.c",
     "iocp/waker.c",
+    "iocp/pipe.c",
+    "iocp/pipe_listener.c",
 };
 
 /// Linux.
@@ -82,6 +85,11 @@ const net_sources = [_][]const u8{
     "net/datagram.c",
 };
 
+/// afdio_pipe over Unix-domain sockets (Windows has iocp/pipe*.c).
+const pipe_unix_sources = [_][]const u8{
+    "net/pipe_unix.c",
+};
+
 /// Test files (tests/<name>.c), one executable each.
 const tests_common = [_][]const u8{
     "errors_table",
@@ -101,6 +109,7 @@ const tests_common = [_][]const u8{
     "regressions",
     "errors",
     "torture",
+    "pipe",
 };
 const tests_windows_only = [_][]const u8{
     "win_afd",
@@ -170,15 +179,19 @@ pub fn cFlags(b: *std.Build, t: std.Target, extra: []const []const u8) []const [
 pub fn libSources(b: *std.Build, t: std.Target) []const []const u8 {
     const backend: []const []const u8 = switch (backendOf(t)) {
         .afd => concat(b, &.{ &afd_sources, &iocp_sources }),
-        .epoll => &epoll_sources,
-        .kqueue => &kqueue_sources,
+        .epoll => concat(b, &.{ &epoll_sources, &pipe_unix_sources }),
+        .kqueue => concat(b, &.{ &kqueue_sources, &pipe_unix_sources }),
         .none => &none_sources,
     };
     return concat(b, &.{ &core_sources, backend, &net_sources });
 }
 
 pub fn linkPlatform(m: *std.Build.Module, t: std.Target) void {
-    if (t.os.tag == .windows) m.linkSystemLibrary("ws2_32", .{});
+    if (t.os.tag == .windows) {
+        m.linkSystemLibrary("ws2_32", .{});
+        // Named pipes: the listener's security descriptor (pipe_listener.c).
+        m.linkSystemLibrary("advapi32", .{});
+    }
 }
 
 pub const LibOptions = struct {
@@ -230,7 +243,7 @@ pub fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
 }
 
 fn pkgConfig(b: *std.Build, t: std.Target) std.Build.LazyPath {
-    const private = if (t.os.tag == .windows) "-lws2_32" else "-lpthread";
+    const private = if (t.os.tag == .windows) "-lws2_32 -ladvapi32" else "-lpthread";
     const text = b.fmt(
         \\# afdio is distributed under the MIT license: share/licenses/afdio/LICENSE.
         \\prefix=${{pcfiledir}}/../..

@@ -42,6 +42,10 @@ int afdio__op_check(const afdio__op_t *op) {
   case AFDIO__OP_PROBE:
   case AFDIO__OP_STASH:
   case AFDIO__OP_CLOSE:
+  case AFDIO__OP_PIPE_READ:
+  case AFDIO__OP_PIPE_WRITE:
+  case AFDIO__OP_PIPE_CONNECT:
+  case AFDIO__OP_PIPE_EVENT:
     return 1;
   default:
 #ifndef NDEBUG

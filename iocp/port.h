@@ -18,6 +18,12 @@ typedef enum afdio__op_kind {
   AFDIO__OP_PROBE = 0x41464442,   /* the poller's creation probe: ignored */
   AFDIO__OP_STASH = 0x41464453,   /* posted: packets wait in the stash */
   AFDIO__OP_CLOSE = 0x41464443,   /* posted: the poller is being deleted */
+  /* Named pipes (iocp/pipe.c): a read, a write, a server instance's
+   * connect, and a pipe's report put on the stash (never a packet). */
+  AFDIO__OP_PIPE_READ = 0x50495052,
+  AFDIO__OP_PIPE_WRITE = 0x50495057,
+  AFDIO__OP_PIPE_CONNECT = 0x50495043,
+  AFDIO__OP_PIPE_EVENT = 0x50495045,
   AFDIO__OP_FREED = 0x46524545    /* written into an op just before free */
 } afdio__op_kind_t;
 

@@ -55,6 +55,7 @@
 #include "afd/poll_group.h"
 #include "core/interest.h"
 #include "core/timer.h"
+#include "iocp/pipe.h"
 #include "iocp/port.h"
 #include "iocp/sock_map.h"
 #include "iocp/sock_state.h"
@@ -78,6 +79,7 @@ struct afdio_poller {
   afdio__queue_node_t graveyard; /* deleted states awaiting their packet */
   afdio__queue_node_t stash;     /* dequeued packets kept for later */
   afdio__queue_node_t wakers;
+  afdio__pipe_set_t pipes; /* named pipes bound to the port (iocp/pipe.c) */
   afdio__op_t probe_op; /* the creation probe's poll (see selector__probe) */
   afdio__afd_poll_info_t probe_info;
   afdio__op_t stash_op; /* posted to send a blocked waiter to the stash */
@@ -142,10 +144,13 @@ static void selector__drop(afdio_poller_t *p, afdio__sock_state_t *s) {
     afdio__queue_push_back(&p->graveyard, afdio__sock_state_node(s));
 }
 
+static void selector__pipes_flush(afdio_poller_t *p);
+
 /* Makes every queued state's poll match what it wants. A state whose
  * update failed (a cancel or a post) stays queued for the next flush. */
 static void selector__flush(afdio_poller_t *p) {
   afdio__queue_node_t todo, *n;
+  selector__pipes_flush(p);
   afdio__queue_init(&todo);
   while ((n = afdio__queue_pop_front(&p->updates)) != NULL)
     afdio__queue_push_back(&todo, n);
@@ -164,7 +169,8 @@ static void selector__flush(afdio_poller_t *p) {
 /* A change made while another thread is blocked in the port reaches the
  * kernel now, so that thread sees it (AFD-NOTES 12). */
 static void selector__flush_if_polling(afdio_poller_t *p) {
-  if (p->polling > 0 && !afdio__queue_empty(&p->updates))
+  if (p->polling > 0 && (!afdio__queue_empty(&p->updates) ||
+                         !afdio__queue_empty(&p->pipes.pending)))
     selector__flush(p);
 }
 
@@ -187,6 +193,11 @@ static int selector__feed(afdio_poller_t *p, afdio__op_t *op,
     return 0;
   case AFDIO__OP_CLOSE:
     return 0;
+  case AFDIO__OP_PIPE_READ:
+  case AFDIO__OP_PIPE_WRITE:
+  case AFDIO__OP_PIPE_CONNECT:
+  case AFDIO__OP_PIPE_EVENT:
+    return afdio__pipe_feed(op, ev);
   default:
     break;
   }
@@ -299,6 +310,7 @@ static int selector__init(afdio_poller_t *p) {
   afdio__queue_init(&p->graveyard);
   afdio__queue_init(&p->stash);
   afdio__queue_init(&p->wakers);
+  afdio__pipe_set_init(&p->pipes);
   selector__op_init(&p->probe_op, AFDIO__OP_PROBE);
   selector__op_init(&p->stash_op, AFDIO__OP_STASH);
   selector__op_init(&p->close_op, AFDIO__OP_CLOSE);
@@ -340,7 +352,9 @@ static void selector__drain_all(afdio_poller_t *p) {
   while ((n = afdio__queue_pop_front(&p->stash)) != NULL)
     (void)selector__feed(p, AFDIO__CONTAINER_OF(n, afdio__op_t, ready),
                          &ignored);
-  while ((!afdio__queue_empty(&p->graveyard) || p->probe_busy) && idle < 10) {
+  while ((!afdio__queue_empty(&p->graveyard) || p->probe_busy ||
+          afdio__pipe_set_busy(&p->pipes)) &&
+         idle < 10) {
     got = afdio__port_get_many(p->port, entries, SELECTOR__BATCH, 1000);
     idle = got > 0 ? 0 : idle + 1;
     for (i = 0; i < got; i++)
@@ -402,9 +416,13 @@ int afdio_poller_delete(afdio_poller_t *p) {
   EnterCriticalSection(&p->lock);
   selector__send_waiters_away(p);
   afdio__timers_delete(p); /* timer hook (core/timer.h): no waiter is left */
+  afdio__pipe_set_cancel(&p->pipes);
   selector__drop_all(p);
   selector__drain_all(p);
-  leaked = !afdio__queue_empty(&p->graveyard) || p->probe_busy;
+  leaked = !afdio__queue_empty(&p->graveyard) || p->probe_busy ||
+           afdio__pipe_set_busy(&p->pipes);
+  if (!leaked)
+    afdio__pipe_set_cleanup(&p->pipes);
   while ((n = afdio__queue_pop_front(&p->wakers)) != NULL)
     afdio__waker_free(afdio__waker_from_node(n));
   LeaveCriticalSection(&p->lock);
@@ -739,4 +757,36 @@ int afdio_poller_wait(afdio_poller_t *p, afdio_event_t *events,
     WakeAllConditionVariable(&p->left);
   LeaveCriticalSection(&p->lock);
   return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Named pipes (iocp/pipe.c, iocp/pipe_listener.c)                           */
+/*                                                                           */
+/* Pipes have no AFD poll: their readiness comes from their own completion   */
+/* packets (fed above by kind), and what no packet brings (a rearm, a level  */
+/* event again, a reregister) from the pipe's EVENT op, which the flush puts */
+/* on the stash, posting STASH for a thread blocked in the port.             */
+
+static void selector__pipes_flush(afdio_poller_t *p) {
+  afdio__pipe_set_flush(&p->pipes, &p->stash);
+  if (p->polling > 0 && !p->stash_posted && !afdio__queue_empty(&p->stash) &&
+      afdio__port_post(p->port, &p->stash_op) == 0)
+    p->stash_posted = 1;
+}
+
+void afdio__selector_lock(afdio_poller_t *p) { EnterCriticalSection(&p->lock); }
+
+void afdio__selector_unlock(afdio_poller_t *p) {
+  LeaveCriticalSection(&p->lock);
+}
+
+HANDLE afdio__selector_port(afdio_poller_t *p) { return p->port; }
+
+afdio__pipe_set_t *afdio__selector_pipes(afdio_poller_t *p) {
+  return &p->pipes;
+}
+
+void afdio__selector_pipes_changed(afdio_poller_t *p) {
+  if (p->polling > 0)
+    selector__pipes_flush(p);
 }
