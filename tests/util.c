@@ -348,3 +348,12 @@ util_thread_t *util_blocked_wait_start(util_blocked_wait_t *b,
   util_sleep_ms(50);
   return t;
 }
+
+const char *util_pipe_name(char *buf, size_t size, const char *tag) {
+  char short_name[64];
+  snprintf(short_name, sizeof short_name, "afdio-test-%ld-%s", util_pid(),
+           tag);
+  cr_assert_gt(afdio_pipe_name(buf, size, short_name), 0,
+               "afdio_pipe_name(%s)", short_name);
+  return buf;
+}

@@ -140,6 +140,13 @@ void util_non_socket_close(afdio_socket_t s);
  * establish a precondition independently of the backend under test. */
 int util_wait_readable(afdio_socket_t s, int timeout_ms);
 
+/* This process's id (getpid / GetCurrentProcessId). */
+long util_pid(void);
+
+/* A platform pipe name (afdio_pipe_name) unique to this process and tag:
+ * "afdio-test-PID-TAG". Asserts that it fits. */
+const char *util_pipe_name(char *buf, size_t size, const char *tag);
+
 /* 1 when running under Wine (for tests that state a Wine deviation), else 0. */
 int util_is_wine(void);
 

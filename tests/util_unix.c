@@ -328,6 +328,8 @@ int util_wait_readable(afdio_socket_t s, int timeout_ms) {
   return n < 0 ? util__errno() : n > 0;
 }
 
+long util_pid(void) { return (long)getpid(); }
+
 int util_is_wine(void) { return 0; }
 
 double util_now_ms(void) {

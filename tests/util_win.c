@@ -353,6 +353,8 @@ int util_wait_readable(afdio_socket_t s, int timeout_ms) {
   return n == SOCKET_ERROR ? util__wsa() : n > 0;
 }
 
+long util_pid(void) { return (long)GetCurrentProcessId(); }
+
 int util_is_wine(void) {
   HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
   return ntdll != NULL && GetProcAddress(ntdll, "wine_get_version") != NULL;
