@@ -6,7 +6,7 @@
 const std = @import("std");
 const afdio = @import("../build.zig");
 
-const example_programs = [_][]const u8{ "poll_hello", "echo_server", "echo_client", "http_hello", "udp_echo" };
+const example_programs = [_][]const u8{ "poll_hello", "echo_server", "echo_client", "http_hello", "udp_echo", "pipe_echo" };
 const example_common = [_][]const u8{"examples/common.c"};
 /// http_hello's parser and answers, shared with bench/http_wsapoll.c.
 pub const http_sources = [_][]const u8{ "examples/http_parse.c", "examples/http_reply.c" };
@@ -62,6 +62,8 @@ pub fn addSteps(b: *std.Build, native: std.Build.ResolvedTarget, windows: std.Bu
     run.addArtifactArg(demo_windows[exampleIndex("http_hello")]);
     run.addArtifactArg(demo_native[exampleIndex("udp_echo")]);
     run.addArtifactArg(demo_windows[exampleIndex("udp_echo")]);
+    run.addArtifactArg(demo_native[exampleIndex("pipe_echo")]);
+    run.addArtifactArg(demo_windows[exampleIndex("pipe_echo")]);
     run.has_side_effects = true;
     run.setCwd(b.path("."));
     demo.dependOn(&run.step);

@@ -8,12 +8,17 @@
 #   3. udp_echo.exe server (under Wine) <- udp_echo client (native), first
 #      from a socket that vanishes (the ICMP reset case), then 1,000
 #      datagrams checked.
+#   4. pipe_echo.exe server <- pipe_echo.exe client, both under Wine (named
+#      pipes are local to Wine's world): 8 pipes x 16 MB, every byte checked,
+#      throughput; then the same natively over Unix-domain sockets.
 # Exits non-zero if anything was lost or wrong. Everything started here is
 # stopped here; the wine server ends by itself (persist timeout).
 # Usage: examples/demo.sh <cache-dir> <echo_client> <echo_server.exe>
 #                         <http_hello.exe> <udp_echo> <udp_echo.exe>
+#                         <pipe_echo> <pipe_echo.exe>
 set -u
 cache=$1 echo_client=$2 echo_server=$3 http_hello=$4 udp_native=$5 udp_windows=$6
+pipe_native=$7 pipe_windows=$8
 here=$(cd "$(dirname "$0")" && pwd)
 CONNS=${DEMO_CONNS:-100} MESSAGES=${DEMO_MESSAGES:-1000} PIPELINE=${DEMO_PIPELINE:-16}
 
@@ -123,9 +128,36 @@ if demo_start udp_echo "$udp_windows" server 127.0.0.1:0 --duration 60; then
 fi
 echo "   took $(elapsed "$t0") ms"
 
+# 4. Pipe echo: the same program on both sides, under Wine, then natively.
+# $1: label, $2: runner ("wine" or ""), $3: binary.
+pipe_echo_run() {
+  local label=$1 runner=$2 bin=$3 name="afdio-demo-$$-$1" spid
+  $runner "$bin" server "$name" --quit-after 8 >"$work/pipe_$label.out" 2>&1 &
+  spid=$!; pids+=($spid)
+  for _ in $(seq 100); do
+    grep -q "listening on" "$work/pipe_$label.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  $runner "$bin" client "$name" -c 8 -b 16000000 --timeout 60 >"$work/pipe_${label}_client.out" 2>&1
+  local rc=$?
+  wait_server "$spid" 10
+  sed 's/^/   /' "$work/pipe_$label.out" "$work/pipe_${label}_client.out"
+  [ $rc -eq 0 ] && [ $status -eq 0 ]
+}
+t0=$(now_ms)
+pipe_ok=0
+echo "-- pipe: pipe_echo.exe server <- pipe_echo.exe client (named pipes, both under Wine)"
+if pipe_echo_run windows wine "$pipe_windows"; then pipe_ok=1; else fail "pipe echo under Wine"; fi
+pipe_mbs=$(tr -d '\r' <"$work/pipe_windows_client.out" | sed -n 's/.*: \([0-9.]*\) MB\/s$/\1/p')
+echo "-- pipe: pipe_echo server <- pipe_echo client (Unix-domain sockets, native)"
+if pipe_echo_run native "" "$pipe_native"; then pipe_ok=$((pipe_ok + 1)); else fail "pipe echo native"; fi
+pipe_native_mbs=$(sed -n 's/.*: \([0-9.]*\) MB\/s$/\1/p' "$work/pipe_native_client.out")
+echo "   took $(elapsed "$t0") ms"
+
 echo "== summary"
 printf '   %-28s %s\n' "TCP echo (Windows server)" "$([ $echo_ok = 1 ] && echo "ok: every byte verified" || echo FAILED)"
 printf '   %-28s %s\n' "HTTP keep-alive (wrk, curl)" "$([ $http_ok = 1 ] && echo "ok: no errors, ${rps:-?} requests/s" || echo FAILED)"
+printf '   %-28s %s\n' "Pipe echo (named pipes)" "$([ $pipe_ok = 2 ] && echo "ok: every byte verified, ${pipe_mbs:-?} MB/s under Wine, ${pipe_native_mbs:-?} MB/s native" || echo FAILED)"
 printf '   %-28s %s\n' "UDP echo after ICMP reset" "$([ $udp_ok = 1 ] && echo "ok: every datagram back" || echo FAILED)"
 if [ $failures -ne 0 ]; then
   echo "== demo: $failures FAILED" >&2
