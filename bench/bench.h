@@ -181,4 +181,29 @@ typedef struct bench_timer_backend {
 extern const bench_timer_backend_t bench_afdio_timers;
 extern const bench_timer_backend_t *const bench_timer_backends[];
 
+/* ------------------------------------------------------------------------ */
+/* pipe_pingpong (pipe_pingpong.c, pipe_base_unix.c, pipe_base_win.c)        */
+
+/* The I/O of one kind of pipe end, so one loop drives afdio pipes and the
+ * raw baseline alike. */
+typedef struct bench_pipe_io {
+  ptrdiff_t (*read)(void *end, void *buf, size_t len);
+  ptrdiff_t (*write)(void *end, const void *buf, size_t len);
+} bench_pipe_io_t;
+
+/* Ping-pong over pipes: ends[2i] is a client (counts round trips), ends[2i+1]
+ * its server (echoes); each end registered on p with its index as token,
+ * edge-triggered for reading. Runs for seconds; *rt, *waits and *allocs
+ * get the round trips, the waits made and the heap allocations made while
+ * it ran (its own set-up excluded). Returns 0 or AFDIO_E*. */
+int bench_pipe_loop(afdio_poller_t *p, void *const *ends,
+                    const bench_pipe_io_t *io, size_t pipes, double seconds,
+                    uint64_t *rt, uint64_t *waits, long long *allocs);
+
+/* The platform's baseline for pipe_pingpong, and one measured run of it:
+ * Windows, a thread per pipe end doing blocking ReadFile/WriteFile;
+ * Unix, Unix-domain socket pairs through the raw poller. */
+extern const char *const bench_pipe_base_name;
+int bench_pipe_base_run(size_t pipes, double seconds, uint64_t *rt);
+
 #endif

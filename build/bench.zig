@@ -9,7 +9,7 @@ const wine = @import("wine.zig");
 const examples = @import("examples.zig");
 const epoll_compat = @import("epoll.zig");
 
-const bench_programs = [_][]const u8{ "pingpong", "idle_scale", "churn", "timers" };
+const bench_programs = [_][]const u8{ "pingpong", "idle_scale", "churn", "timers", "pipe_pingpong" };
 const bench_common = [_][]const u8{ "bench/pp.c", "bench/base_afdio.c" };
 const bench_linux = [_][]const u8{
     "bench/plat_unix.c",
@@ -18,6 +18,7 @@ const bench_linux = [_][]const u8{
     "bench/base_epoll.c",
     "bench/base_libuv.c",
     "bench/base_libevent.c",
+    "bench/pipe_base_unix.c",
 };
 const bench_windows = [_][]const u8{
     "bench/plat_win.c",
@@ -26,6 +27,7 @@ const bench_windows = [_][]const u8{
     "bench/base_wsapoll.c",
     "bench/base_select.c",
     "bench/base_epoll_api.c",
+    "bench/pipe_base_win.c",
 };
 
 fn addBenchExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) []const *std.Build.Step.Compile {
