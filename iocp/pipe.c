@@ -62,6 +62,7 @@ struct afdio_pipe {
   size_t wlen;         /* wbuf[0, wlen) is to be written */
   int rerr, werr;      /* 0, PIPE__GONE, or AFDIO_E* of a failed request */
   unsigned char closing;
+  unsigned char skip; /* no packet for a request that succeeds at once */
   afdio_pipe_listener_t *listener; /* a server instance not yet accepted */
   afdio__queue_node_t inst;        /* in its listener's lists */
 };
@@ -270,54 +271,91 @@ static int pipe__failure(afdio__ntstatus_t st) {
   return afdio__nt_error(st);
 }
 
-/* An error status queues no packet (AFD-NOTES, the NT rule); success,
- * pending and warnings queue one, and the result is taken from it. */
+/* What a submission's status means for its packet. An error status
+ * queues none (AFD-NOTES, the NT rule); pending and warnings queue one;
+ * success queues one unless the handle skips completions on success
+ * (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS), and then the result is taken
+ * at once. Returns 1 when a packet will come (the op is busy), 0 when the
+ * request is done now (its IOSB holds the result), or -1 on failure. */
+static int pipe__submitted(afdio_pipe_t *p, pipe__op_t *op,
+                           afdio__ntstatus_t st) {
+  if (AFDIO__NT_ERROR(st))
+    return -1;
+  if (p->skip && AFDIO__NT_SUCCESS(st) && st != AFDIO__STATUS_PENDING) {
+    op->op.iosb.u.Status = st; /* written already; said again for clarity */
+    return 0;
+  }
+  op->busy = 1;
+  return 1;
+}
+
+static void pipe__read_done(afdio_pipe_t *p);
+static void pipe__write_done(afdio_pipe_t *p);
+
 static void pipe__read_submit(afdio_pipe_t *p) {
   LARGE_INTEGER zero;
   afdio__ntstatus_t st;
+  int rc;
   if (p->rd.busy || p->rerr != 0 || p->rpos < p->rlen || p->closing ||
       p->src.orphan || p->src.poller == NULL || p->listener != NULL)
     return;
-  zero.QuadPart = 0;
   p->rpos = p->rlen = 0;
-  p->rd.op.iosb.u.Status = AFDIO__STATUS_PENDING;
-  st = pipe__nt_read(p->h, NULL, NULL, &p->rd.op, &p->rd.op.iosb, p->rbuf,
-                     (ULONG)p->cap, &zero, NULL);
-  if (!AFDIO__NT_ERROR(st)) {
-    p->rd.busy = 1;
-    return;
+  /* A read that brings 0 bytes at once (an empty write of the peer) is
+   * followed by another, a few times. */
+  for (int tries = 0; tries < 4; tries++) {
+    zero.QuadPart = 0;
+    p->rd.op.iosb.u.Status = AFDIO__STATUS_PENDING;
+    p->rd.op.iosb.Information = 0;
+    st = pipe__nt_read(p->h, NULL, NULL, &p->rd.op, &p->rd.op.iosb, p->rbuf,
+                       (ULONG)p->cap, &zero, NULL);
+    rc = pipe__submitted(p, &p->rd, st);
+    if (rc == 1)
+      return;
+    if (rc < 0 || p->rd.op.iosb.Information > 0)
+      break;
   }
-  p->rerr = pipe__failure(st);
+  if (rc == 0) /* bytes were waiting: readable now, no packet */
+    pipe__read_done(p);
+  else
+    p->rerr = pipe__failure(st);
   afdio__pipe_src_changed(&p->src);
 }
 
+/* Writes what the buffer holds; writes that complete at once (the pipe had
+ * room) are taken in a loop, bounded by the buffer's bytes. */
 static void pipe__write_submit(afdio_pipe_t *p) {
   LARGE_INTEGER zero;
   afdio__ntstatus_t st;
-  if (p->wr.busy || p->wlen == 0 || p->werr != 0 || p->src.orphan)
-    return;
-  zero.QuadPart = 0;
-  p->wr.op.iosb.u.Status = AFDIO__STATUS_PENDING;
-  st = pipe__nt_write(p->h, NULL, NULL, &p->wr.op, &p->wr.op.iosb, p->wbuf,
-                      (ULONG)p->wlen, &zero, NULL);
-  if (!AFDIO__NT_ERROR(st)) {
-    p->wr.busy = 1;
-    return;
+  int rc = 0;
+  while (rc == 0 && !p->wr.busy && p->wlen > 0 && p->werr == 0 &&
+         !p->src.orphan) {
+    zero.QuadPart = 0;
+    p->wr.op.iosb.u.Status = AFDIO__STATUS_PENDING;
+    p->wr.op.iosb.Information = 0;
+    st = pipe__nt_write(p->h, NULL, NULL, &p->wr.op, &p->wr.op.iosb, p->wbuf,
+                        (ULONG)p->wlen, &zero, NULL);
+    rc = pipe__submitted(p, &p->wr, st);
+    if (rc == 0 && p->wr.op.iosb.Information == 0)
+      rc = AFDIO_EIO; /* no progress: a failure, not a loop */
+    if (rc == 0)
+      pipe__write_done(p);
+    else if (rc < 0) {
+      p->werr = rc == -1 ? pipe__failure(st) : AFDIO_EIO;
+      p->wlen = 0;
+      afdio__pipe_src_changed(&p->src);
+    }
   }
-  p->werr = pipe__failure(st);
-  p->wlen = 0;
-  afdio__pipe_src_changed(&p->src);
 }
 
 int afdio__pipe_listen(afdio_pipe_t *p) {
   afdio__ntstatus_t st;
+  int rc;
   p->cn.op.iosb.u.Status = AFDIO__STATUS_PENDING;
   st = pipe__nt_fsctl(p->h, NULL, NULL, &p->cn.op, &p->cn.op.iosb,
                       PIPE__FSCTL_PIPE_LISTEN, NULL, 0, NULL, 0);
-  if (!AFDIO__NT_ERROR(st)) {
-    p->cn.busy = 1;
-    return 0;
-  }
+  rc = pipe__submitted(p, &p->cn, st);
+  if (rc >= 0)
+    return rc == 1 ? 0 : 1;
   /* A client came before the listen (ERROR_PIPE_CONNECTED), or came and
    * left already (ERROR_NO_DATA): both are connections to accept (mio
    * connect_overlapped); the second one reads its end at once. */
@@ -371,7 +409,6 @@ static void pipe__write_done(afdio_pipe_t *p) {
   if (AFDIO__NT_SUCCESS(st) && n <= p->wlen) {
     memmove(p->wbuf, p->wbuf + n, p->wlen - n);
     p->wlen -= n;
-    pipe__write_submit(p);
   } else {
     p->werr = AFDIO__NT_SUCCESS(st) ? AFDIO_EIO : pipe__failure(st);
     p->wlen = 0;
@@ -389,10 +426,12 @@ int afdio__pipe_feed(afdio__op_t *op, afdio_event_t *ev) {
   pop = (pipe__op_t *)(void *)op;
   p = pop->pipe;
   pop->busy = 0;
-  if (op->kind == AFDIO__OP_PIPE_READ)
+  if (op->kind == AFDIO__OP_PIPE_READ) {
     pipe__read_done(p);
-  else if (op->kind == AFDIO__OP_PIPE_WRITE)
+  } else if (op->kind == AFDIO__OP_PIPE_WRITE) {
     pipe__write_done(p);
+    pipe__write_submit(p); /* what was taken meanwhile */
+  }
   if (p->closing) {
     pipe__maybe_free(p);
     return 0;
@@ -491,6 +530,13 @@ int afdio__pipe_bind(afdio_pipe_t *p, afdio_poller_t *poller) {
   if (CreateIoCompletionPort(p->h, afdio__selector_port(poller), 0, 0) ==
       NULL)
     return afdio__win_error(GetLastError());
+  /* A request that succeeds at once (a write the pipe had room for, a read
+   * of bytes already there) then queues no packet: under Wine each packet
+   * costs server requests to post and to dequeue. Where the call fails,
+   * every request still gets its packet, which is handled the same. */
+  p->skip = SetFileCompletionNotificationModes(
+                p->h, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS |
+                          FILE_SKIP_SET_EVENT_ON_HANDLE) != 0;
   afdio__pipe_src_bind(&p->src, poller);
   return 0;
 }
@@ -537,25 +583,32 @@ static int pipe__usable(const afdio_pipe_t *p) {
   return p->src.poller == NULL ? AFDIO_EAGAIN : 0;
 }
 
+/* Copies what the buffer holds; once it is empty the next read goes out,
+ * and if that one finds bytes waiting (it completes at once), they are
+ * copied too, while there is room. */
 static ptrdiff_t pipe__read_locked(afdio_pipe_t *p, void *buf, size_t len) {
-  size_t n = p->rlen - p->rpos;
-  if (n == 0) {
+  size_t done = 0;
+  pipe__read_submit(p); /* when none is out and the buffer is empty */
+  while (done < len && p->rpos < p->rlen) {
+    size_t n = p->rlen - p->rpos;
+    if (n > len - done)
+      n = len - done;
+    memcpy((unsigned char *)buf + done, p->rbuf + p->rpos, n);
+    p->rpos += n;
+    done += n;
+    pipe__read_submit(p); /* when the buffer is empty now */
+  }
+  if (done == 0) {
     if (p->rerr == PIPE__GONE)
       return 0;
     if (p->rerr != 0)
       return p->rerr;
-    pipe__read_submit(p);
     afdio__pipe_src_rearm(&p->src, AFDIO_READABLE);
     return AFDIO_EAGAIN;
   }
-  if (n > len)
-    n = len;
-  memcpy(buf, p->rbuf + p->rpos, n);
-  p->rpos += n;
-  pipe__read_submit(p); /* when the buffer is empty now */
-  if (n < len)
+  if (done < len)
     afdio__pipe_src_rearm(&p->src, AFDIO_READABLE);
-  return (ptrdiff_t)n;
+  return (ptrdiff_t)done;
 }
 
 static ptrdiff_t pipe__write_locked(afdio_pipe_t *p, const void *buf,
