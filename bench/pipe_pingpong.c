@@ -6,6 +6,8 @@
  * Unix-domain socket pairs through the raw poller). Allocations per wait
  * are counted for afdio.
  * Usage: pipe_pingpong [--full] [--seconds S] [--only K] [--slices N]
+ * PIPE_PINGPONG_AFDIO_ONLY=1 skips the baseline (to trace afdio's Wine
+ * server requests alone, as bench/wine_requests.sh does for pingpong).
  */
 #include "bench.h"
 
@@ -175,6 +177,8 @@ static int measure(size_t pipes, const bench_opts_t *o) {
     allocs += n;
     a_rt += rt;
     a_waits += waits;
+    if (getenv("PIPE_PINGPONG_AFDIO_ONLY") != NULL)
+      continue;
     if (rc == 0 && (rc = bench_pipe_base_run(pipes, slice, &brt)) == 0)
       b_rt += brt;
   }

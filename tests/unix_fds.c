@@ -88,3 +88,43 @@ Test(unix_fds, adopt_register_release_cycles_leak_no_descriptor_or_memory, T) {
   expect_cycles_leak_nothing("adopt/release", leaks_adopt_cycle,
                              leaks_cycles(20000) / 5);
 }
+
+Test(unix_fds, pipe_cycles_leak_no_descriptor_or_memory, T) {
+  afdio_poller_t *p = util_poller();
+  char name[AFDIO_PIPE_NAME_MAX];
+  afdio_pipe_listener_t *l = leaks_pipe_listener(p, name, sizeof name);
+  for (long i = 0; i < 20; i++)
+    leaks_pipe_cycle(p, l, name, i);
+  long fds = util_handle_count();
+  long long heap = heap_in_use();
+  long n = leaks_cycles(20000) / 10;
+  for (long i = 0; i < n; i++)
+    leaks_pipe_cycle(p, l, name, i);
+  long fds_after = util_handle_count();
+  long long heap_after = heap_in_use();
+  cr_log_info("%ld pipe cycles: descriptors %ld -> %ld, heap %lld -> %lld",
+              n, fds, fds_after, heap, heap_after);
+  cr_expect_eq(fds_after, fds, "descriptors leaked over %ld cycles", n);
+  if (heap_works())
+    cr_expect_lt(heap_after - heap, 4096, "the heap grew by %lld bytes",
+                 heap_after - heap);
+  afdio_pipe_listener_close(l);
+}
+
+Test(unix_fds, deleting_pollers_with_pipes_registered_leaks_nothing, T) {
+  for (long i = 0; i < 3; i++)
+    leaks_pipe_poller_cycle(i);
+  long fds = util_handle_count();
+  long long heap = heap_in_use();
+  long n = leaks_cycles(20000) / 100;
+  for (long i = 0; i < n; i++)
+    leaks_pipe_poller_cycle(i);
+  long fds_after = util_handle_count();
+  long long heap_after = heap_in_use();
+  cr_log_info("%ld pipe poller cycles: descriptors %ld -> %ld, heap %lld -> "
+              "%lld", n, fds, fds_after, heap, heap_after);
+  cr_expect_eq(fds_after, fds);
+  if (heap_works())
+    cr_expect_lt(heap_after - heap, 4096, "the heap grew by %lld bytes",
+                 heap_after - heap);
+}

@@ -155,5 +155,45 @@ Test(win_handles, adopt_register_release_cycles_leak_no_handle_or_block, T) {
               "-> %lld",
               n, handles, handles_after, live, live_after);
   cr_expect_eq(handles_after, handles, "handles leaked over %ld cycles", n);
+}
+
+Test(win_handles, pipe_cycles_leak_no_handle_or_block, T) {
+  afdio_poller_t *p = util_poller();
+  char name[AFDIO_PIPE_NAME_MAX];
+  afdio_event_t ev[64];
+  afdio_pipe_listener_t *l = leaks_pipe_listener(p, name, sizeof name);
+  for (long i = 0; i < 20; i++)
+    leaks_pipe_cycle(p, l, name, i);
+  cr_assert_geq(afdio_poller_wait(p, ev, 64, 0), 0);
+  long handles = util_handle_count();
+  long long live = heap_live();
+  long n = leaks_cycles(5000) / 5;
+  for (long i = 0; i < n; i++)
+    leaks_pipe_cycle(p, l, name, i);
+  for (int k = 0; k < 4; k++) /* the last closes' cancelled reads */
+    cr_assert_geq(afdio_poller_wait(p, ev, 64, 0), 0);
+  long handles_after = util_handle_count();
+  long long live_after = heap_live();
+  cr_log_info("%ld pipe cycles: handles %ld -> %ld, live blocks %lld -> %lld",
+              n, handles, handles_after, live, live_after);
+  cr_expect_eq(handles_after, handles, "handles leaked over %ld cycles", n);
+  cr_expect_leq(live_after - live, 8, "%lld blocks leaked over %ld cycles",
+                live_after - live, n);
+  afdio_pipe_listener_close(l);
+}
+
+Test(win_handles, deleting_pollers_with_pipes_in_flight_leaks_nothing, T) {
+  for (long i = 0; i < 3; i++)
+    leaks_pipe_poller_cycle(i);
+  long handles = util_handle_count();
+  long long live = heap_live();
+  long n = leaks_cycles(5000) / 50;
+  for (long i = 0; i < n; i++)
+    leaks_pipe_poller_cycle(i);
+  long handles_after = util_handle_count();
+  long long live_after = heap_live();
+  cr_log_info("%ld pipe poller cycles: handles %ld -> %ld, live blocks %lld "
+              "-> %lld", n, handles, handles_after, live, live_after);
+  cr_expect_eq(handles_after, handles);
   cr_expect_leq(live_after - live, 8, "%lld blocks leaked", live_after - live);
 }
