@@ -1035,8 +1035,8 @@ AFDIO_API int afdio_pipe_listener_close(afdio_pipe_listener_t *listener);
  * buffer_size (instances is ignored).
  * Errors: AFDIO_EINVAL (NULL, empty name, bad options); AFDIO_ENOENT
  * (nobody serves the name); AFDIO_EAGAIN (every server instance is taken,
- * or the backlog is full: retry later, as after a readable event of
- * nothing: no wait is offered); AFDIO_EACCES (the server refuses this
+ * or the backlog is full: retry later; no wait for a free instance is
+ * offered, as it would block); AFDIO_EACCES (the server refuses this
  * user); AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_EIO. On error *out is NULL.
  * Thread safety: any thread. */
 AFDIO_API int afdio_pipe_connect(afdio_pipe_t **out, const char *name,
