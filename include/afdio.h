@@ -989,7 +989,7 @@ AFDIO_API int afdio_pipe_name(char *buf, size_t size, const char *short_name);
 /* Creates a listener on name (a platform name, see afdio_pipe_name();
  * UTF-8) in *out, with options (NULL for the defaults).
  * Errors: AFDIO_EINVAL (NULL, empty name, options out of range, flags not
- * 0); AFDIO_EADDRINUSE (another listener serves the name; on Unix a socket
+ * 0; on Windows a name not of the form \\.\pipe\NAME); AFDIO_EADDRINUSE (another listener serves the name; on Unix a socket
  * file of a live server: a file left by a server that died is replaced);
  * AFDIO_EACCES (no permission for the name or its directory);
  * AFDIO_ENOENT (Unix: the directory does not exist); AFDIO_EMFILE;
@@ -1033,7 +1033,8 @@ AFDIO_API int afdio_pipe_listener_close(afdio_pipe_listener_t *listener);
 /* Connects to the listener serving name as a new pipe in *out, without
  * blocking: the pipe is connected when this returns 0. options: NULL, or
  * buffer_size (instances is ignored).
- * Errors: AFDIO_EINVAL (NULL, empty name, bad options); AFDIO_ENOENT
+ * Errors: AFDIO_EINVAL (NULL, empty name, bad options; on Windows a name
+ * not of the form \\.\pipe\NAME, so a file is never opened); AFDIO_ENOENT
  * (nobody serves the name); AFDIO_EAGAIN (every server instance is taken,
  * or the backlog is full: retry later; no wait for a free instance is
  * offered, as it would block); AFDIO_EACCES (the server refuses this

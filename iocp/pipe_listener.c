@@ -38,10 +38,15 @@ int afdio_pipe_name(char *buf, size_t size, const char *short_name) {
   return afdio__pipe_compose(buf, size, LISTENER__PREFIX, short_name, "");
 }
 
-/* UTF-8 to a new UTF-16 string, or NULL. */
+/* A pipe name as a new UTF-16 string, or NULL: UTF-8, and a local pipe
+ * (\\.\pipe\...), so that connect never opens a file or a remote pipe. */
 static WCHAR *listener__wide(const char *name) {
-  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, NULL, 0);
+  int n;
   WCHAR *w;
+  if (_strnicmp(name, LISTENER__PREFIX, sizeof LISTENER__PREFIX - 1) != 0 ||
+      name[sizeof LISTENER__PREFIX - 1] == '\0')
+    return NULL;
+  n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, NULL, 0);
   if (n <= 1)
     return NULL;
   w = malloc((size_t)n * sizeof *w);
@@ -164,7 +169,9 @@ static void listener__listen(afdio_pipe_listener_t *l, afdio_pipe_t *inst) {
 /* Under the lock, bound: instances up to the number asked for. */
 static void listener__refill(afdio_pipe_listener_t *l) {
   afdio_pipe_t *inst;
+  unsigned tries = 0; /* bounded: listens that fail at once are dropped */
   while (l->count < l->options.instances &&
+         tries++ < l->options.instances &&
          listener__instance(l, 0, &inst) == 0) {
     if (afdio__pipe_bind(inst, l->src.poller) < 0) {
       l->count--;
@@ -178,9 +185,10 @@ static void listener__refill(afdio_pipe_listener_t *l) {
 int afdio__pipe_listener_connected(afdio_pipe_listener_t *l,
                                    afdio_pipe_t *inst, int ok,
                                    afdio_event_t *ev) {
-  if (!ok) {
+  if (!ok) { /* replaced at once, so the listener never runs dry */
     l->count--;
     afdio__pipe_close_locked(inst);
+    listener__refill(l);
     return 0;
   }
   afdio__queue_push_back(&l->ready, afdio__pipe_inst_node(inst));

@@ -238,6 +238,17 @@ Test(pipe, bad_arguments_give_einval, T) {
   cr_assert_eq(afdio_pipe_connect(NULL, name, NULL), AFDIO_EINVAL);
   cr_assert_eq(afdio_pipe_connect(&c, NULL, NULL), AFDIO_EINVAL);
   cr_assert_null(c);
+  /* Windows takes local pipe names only: never a file, never a remote
+   * pipe. (On Unix a name is a socket path: a file there is refused by
+   * connect, as nobody serves it.) */
+  if (strcmp(afdio_backend(), "afd") == 0) {
+    cr_assert_eq(afdio_pipe_connect(&c, "C:\\windows\\win.ini", NULL),
+                 AFDIO_EINVAL);
+    cr_assert_eq(afdio_pipe_connect(&c, "\\\\host\\pipe\\x", NULL),
+                 AFDIO_EINVAL);
+    cr_assert_eq(afdio_pipe_listener_bind(&l, "\\\\.\\pipe\\", NULL),
+                 AFDIO_EINVAL);
+  }
   cr_assert_eq(afdio_pipe_listener_accept(NULL, &c), AFDIO_EINVAL);
   cr_assert_eq(afdio_pipe_read(NULL, name, 1), AFDIO_EINVAL);
   cr_assert_eq(afdio_pipe_write(NULL, name, 1), AFDIO_EINVAL);
