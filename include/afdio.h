@@ -989,8 +989,9 @@ AFDIO_API int afdio_pipe_name(char *buf, size_t size, const char *short_name);
 /* Creates a listener on name (a platform name, see afdio_pipe_name();
  * UTF-8) in *out, with options (NULL for the defaults).
  * Errors: AFDIO_EINVAL (NULL, empty name, options out of range, flags not
- * 0; on Windows a name not of the form \\.\pipe\NAME); AFDIO_EADDRINUSE (another listener serves the name; on Unix a socket
- * file of a live server: a file left by a server that died is replaced);
+ * 0; on Windows a name not of the form \\.\pipe\NAME); AFDIO_EADDRINUSE
+ * (another listener serves the name; on Unix a socket file of a live
+ * server: a file left by a server that died is replaced);
  * AFDIO_EACCES (no permission for the name or its directory);
  * AFDIO_ENOENT (Unix: the directory does not exist); AFDIO_EMFILE;
  * AFDIO_ENOMEM; AFDIO_EIO. On error *out is NULL.
