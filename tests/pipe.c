@@ -695,3 +695,31 @@ Test(pipe, poller_deleted_with_pipes_in_flight_leaks_nothing, T) {
   long after = util_handle_count();
   cr_assert_eq(after, before, "%ld handles before, %ld after", before, after);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                   */
+
+Test(pipe, a_wait_blocked_in_another_thread_sees_a_reregistered_pipe, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_pipe_listener_t *l;
+  afdio_pipe_t *c, *s;
+  reader_pair(p, "thread", AFDIO_ONESHOT, &l, &c, &s);
+  util_expect_event(p, 2, AFDIO_READABLE, 5000); /* now disarmed */
+  util_blocked_wait_t b = {.result = -100, .timeout_ms = 5000};
+  util_thread_t *t = util_blocked_wait_start(&b, p);
+  cr_assert_not_null(t);
+  /* No packet will come for the pipe: the byte is in its buffer already.
+   * The reregister itself must reach the blocked waiter (Windows: the
+   * pipe's report goes to the stash and a STASH packet wakes it). */
+  int rc = afdio_pipe_reregister(s, 7, AFDIO_READABLE | AFDIO_ONESHOT);
+  cr_assert_eq(util_thread_join(t), 0);
+  cr_assert_eq(rc, 0);
+  cr_assert_eq(b.result, 1, "the blocked wait returned %d after %.0f ms",
+               b.result, b.took_ms);
+  cr_assert_eq(b.ev[0].token, 7);
+  cr_assert(b.ev[0].events & AFDIO_READABLE);
+  cr_assert_lt(b.took_ms, 4000, "woken only by its timeout");
+  afdio_pipe_close(c);
+  afdio_pipe_close(s);
+  afdio_pipe_listener_close(l);
+}
