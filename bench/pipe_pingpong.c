@@ -6,8 +6,8 @@
  * Unix-domain socket pairs through the raw poller). Allocations per wait
  * are counted for afdio.
  * Usage: pipe_pingpong [--full] [--seconds S] [--only K] [--slices N]
- * PIPE_PINGPONG_AFDIO_ONLY=1 skips the baseline (to trace afdio's Wine
- * server requests alone, as bench/wine_requests.sh does for pingpong).
+ * PIPE_PINGPONG_ONLY=afdio or =baseline runs one side alone (to trace its
+ * Wine server requests, as bench/wine_requests.sh does for pingpong).
  */
 #include "bench.h"
 
@@ -169,17 +169,19 @@ static int measure(size_t pipes, const bench_opts_t *o) {
   long long allocs = 0;
   double slice = o->seconds / o->slices;
   int rc = afdio_set_open(&set, pipes);
+  const char *only = getenv("PIPE_PINGPONG_ONLY");
+  int run_afdio = only == NULL || strcmp(only, "baseline") != 0;
+  int run_base = only == NULL || strcmp(only, "afdio") != 0;
   for (int k = 0; rc == 0 && k < o->slices; k++) {
-    uint64_t rt, waits, brt;
+    uint64_t rt = 0, waits = 0, brt = 0;
     long long n = 0;
-    rc = bench_pipe_loop(set.poller, set.ends, &afdio_io, pipes, slice, &rt,
-                         &waits, &n);
+    if (run_afdio)
+      rc = bench_pipe_loop(set.poller, set.ends, &afdio_io, pipes, slice,
+                           &rt, &waits, &n);
     allocs += n;
     a_rt += rt;
     a_waits += waits;
-    if (getenv("PIPE_PINGPONG_AFDIO_ONLY") != NULL)
-      continue;
-    if (rc == 0 && (rc = bench_pipe_base_run(pipes, slice, &brt)) == 0)
+    if (rc == 0 && run_base && (rc = bench_pipe_base_run(pipes, slice, &brt)) == 0)
       b_rt += brt;
   }
   afdio_set_close(&set);
@@ -189,7 +191,7 @@ static int measure(size_t pipes, const bench_opts_t *o) {
     return rc;
   }
   report(bench_pipe_base_name, pipes, o->seconds, b_rt, 0, -1, 0);
-  report("afdio_pipe", pipes, o->seconds, a_rt, a_waits, allocs,
+  report("afdio", pipes, o->seconds, a_rt, a_waits, allocs,
          (double)b_rt / o->seconds);
   return 0;
 }

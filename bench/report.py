@@ -179,7 +179,7 @@ def plot(chart, png):
                 for k, (cfg, v) in enumerate(pts):
                     f.write(f"{k} {v if v is not None else 'NaN'} {cfg}\n")
             plots.append(f"'{dat}' using 1:2:xtic(3) title '{backend}' lw 2")
-        xl = "pairs" if bench == "pingpong" else "idle sockets"
+        xl = {"pingpong": "pairs", "pipe_pingpong": "pipes"}.get(bench, "idle sockets")
         script += [f"set title '{bench}: {PLATFORMS.get(plat, plat)}'",
                    f"set xlabel '{xl}'", "plot " + ", ".join(plots)]
     script.append("unset multiplot")
@@ -201,6 +201,7 @@ def main():
     chart = defaultdict(OrderedDict)
     rt_table(rows, "pingpong", "pairs", "pairs", lines, chart)
     rt_table(rows, "idle_scale", "idle", "idle sockets", lines, chart)
+    rt_table(rows, "pipe_pingpong", "pipes", "pipes", lines, chart)
     churn_table(rows, lines)
     http_table(rows, lines)
     timers_table(rows, lines)

@@ -1047,8 +1047,10 @@ AFDIO_API int afdio_pipe_connect(afdio_pipe_t **out, const char *name,
 /* Reads up to len bytes: the count, 0 at once for len 0, or 0 when the
  * other end closed and everything it sent was read. A count below len
  * re-arms AFDIO_READABLE as AFDIO_EAGAIN does.
- * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (nothing to read now; on
- * Windows also before the pipe is registered); AFDIO_ECANCELED (Windows:
+ * Errors: AFDIO_EINVAL (NULL); AFDIO_EAGAIN (nothing to read now: wait
+ * for the readable event; on Windows the next read is issued by the next
+ * afdio_poller_wait() on the pipe's poller, and before the pipe is
+ * registered there is none); AFDIO_ECANCELED (Windows:
  * the pipe's poller was deleted); AFDIO_EIO. Thread safety: see above. */
 AFDIO_API ptrdiff_t afdio_pipe_read(afdio_pipe_t *pipe, void *buf, size_t len);
 

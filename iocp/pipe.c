@@ -217,6 +217,8 @@ void afdio__pipe_set_flush(afdio__pipe_set_t *set, afdio__queue_node_t *stash) {
   afdio__queue_node_t *n;
   while ((n = afdio__queue_pop_front(&set->pending)) != NULL) {
     afdio__pipe_src_t *s = AFDIO__CONTAINER_OF(n, afdio__pipe_src_t, pending);
+    if (s->ops->arm != NULL && !s->orphan)
+      s->ops->arm(s);
     if (!afdio__queue_linked(&s->ev.ready) && pipe__src_due(s) != 0)
       afdio__queue_push_back(stash, &s->ev.ready);
   }
@@ -292,13 +294,16 @@ static int pipe__submitted(afdio_pipe_t *p, pipe__op_t *op,
 static void pipe__read_done(afdio_pipe_t *p);
 static void pipe__write_done(afdio_pipe_t *p);
 
-static void pipe__read_submit(afdio_pipe_t *p) {
+/* Issues the read when none is out and the buffer is empty. Returns 1
+ * when it completed at once (bytes, the end or a failure: the state
+ * changed), else 0. */
+static int pipe__read_start(afdio_pipe_t *p) {
   LARGE_INTEGER zero;
-  afdio__ntstatus_t st;
-  int rc;
+  afdio__ntstatus_t st = 0;
+  int rc = 0;
   if (p->rd.busy || p->rerr != 0 || p->rpos < p->rlen || p->closing ||
       p->src.orphan || p->src.poller == NULL || p->listener != NULL)
-    return;
+    return 0;
   p->rpos = p->rlen = 0;
   /* A read that brings 0 bytes at once (an empty write of the peer) is
    * followed by another, a few times. */
@@ -310,7 +315,7 @@ static void pipe__read_submit(afdio_pipe_t *p) {
                        (ULONG)p->cap, &zero, NULL);
     rc = pipe__submitted(p, &p->rd, st);
     if (rc == 1)
-      return;
+      return 0;
     if (rc < 0 || p->rd.op.iosb.Information > 0)
       break;
   }
@@ -318,7 +323,12 @@ static void pipe__read_submit(afdio_pipe_t *p) {
     pipe__read_done(p);
   else
     p->rerr = pipe__failure(st);
-  afdio__pipe_src_changed(&p->src);
+  return 1;
+}
+
+static void pipe__read_submit(afdio_pipe_t *p) {
+  if (pipe__read_start(p))
+    afdio__pipe_src_changed(&p->src);
 }
 
 /* Writes what the buffer holds; writes that complete at once (the pipe had
@@ -489,8 +499,12 @@ static void pipe__orphan(afdio__pipe_src_t *s) {
   }
 }
 
+static void pipe__arm(afdio__pipe_src_t *s) {
+  (void)pipe__read_start(AFDIO__CONTAINER_OF(s, afdio_pipe_t, src));
+}
+
 static const afdio__pipe_src_ops_t pipe__src_ops = {
-    pipe__ready, pipe__cancel, pipe__src_busy, pipe__orphan};
+    pipe__ready, pipe__cancel, pipe__src_busy, pipe__orphan, pipe__arm};
 
 /* ------------------------------------------------------------------------ */
 /* Life                                                                      */
@@ -583,32 +597,33 @@ static int pipe__usable(const afdio_pipe_t *p) {
   return p->src.poller == NULL ? AFDIO_EAGAIN : 0;
 }
 
-/* Copies what the buffer holds; once it is empty the next read goes out,
- * and if that one finds bytes waiting (it completes at once), they are
- * copied too, while there is room. */
+/* Copies what the buffer holds. Once it is empty the next read is armed
+ * at the next wait (the flush), not now, as the poller arms AFD polls:
+ * bytes the other end writes meanwhile are then taken by a read that
+ * completes at once, which under Wine costs one server request, where a
+ * read left pending costs about five when it completes (an APC in the
+ * issuing thread, get_async_result, the packet). So AFDIO_EAGAIN here
+ * means "wait": the wait arms the read and reports what it finds. */
 static ptrdiff_t pipe__read_locked(afdio_pipe_t *p, void *buf, size_t len) {
-  size_t done = 0;
-  pipe__read_submit(p); /* when none is out and the buffer is empty */
-  while (done < len && p->rpos < p->rlen) {
-    size_t n = p->rlen - p->rpos;
-    if (n > len - done)
-      n = len - done;
-    memcpy((unsigned char *)buf + done, p->rbuf + p->rpos, n);
-    p->rpos += n;
-    done += n;
-    pipe__read_submit(p); /* when the buffer is empty now */
-  }
-  if (done == 0) {
+  size_t n = p->rlen - p->rpos;
+  if (n == 0) {
     if (p->rerr == PIPE__GONE)
       return 0;
     if (p->rerr != 0)
       return p->rerr;
     afdio__pipe_src_rearm(&p->src, AFDIO_READABLE);
+    afdio__pipe_src_changed(&p->src); /* the flush arms the read */
     return AFDIO_EAGAIN;
   }
-  if (done < len)
+  if (n > len)
+    n = len;
+  memcpy(buf, p->rbuf + p->rpos, n);
+  p->rpos += n;
+  if (p->rpos == p->rlen)
+    afdio__pipe_src_changed(&p->src); /* the flush arms the next read */
+  if (n < len)
     afdio__pipe_src_rearm(&p->src, AFDIO_READABLE);
-  return (ptrdiff_t)done;
+  return (ptrdiff_t)n;
 }
 
 static ptrdiff_t pipe__write_locked(afdio_pipe_t *p, const void *buf,

@@ -34,6 +34,7 @@ typedef struct afdio__pipe_src_ops {
   void (*cancel)(afdio__pipe_src_t *s);     /* poller delete: cancel I/O */
   int (*busy)(const afdio__pipe_src_t *s);  /* a packet is still to come */
   void (*orphan)(afdio__pipe_src_t *s);     /* after the drain: let go */
+  void (*arm)(afdio__pipe_src_t *s);        /* flush: issue its read, or NULL */
 } afdio__pipe_src_ops_t;
 
 struct afdio__pipe_src {
@@ -61,8 +62,9 @@ typedef struct afdio__pipe_set {
 
 void afdio__pipe_set_init(afdio__pipe_set_t *set);
 
-/* Puts the EVENT op of every pending source with something to report on
- * stash. */
+/* Arms every pending source (a pipe's read goes out here, see
+ * pipe__read_locked) and puts the EVENT op of those with something to
+ * report on stash. */
 void afdio__pipe_set_flush(afdio__pipe_set_t *set, afdio__queue_node_t *stash);
 
 /* Processes a dequeued packet of kind PIPE_*. Returns 1 with *ev, or 0. */

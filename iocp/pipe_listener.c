@@ -210,7 +210,7 @@ static int listener__busy(const afdio__pipe_src_t *s) {
 static void listener__orphan(afdio__pipe_src_t *s) { s->orphan = 1; }
 
 static const afdio__pipe_src_ops_t listener__src_ops = {
-    listener__ready, listener__cancel, listener__busy, listener__orphan};
+    listener__ready, listener__cancel, listener__busy, listener__orphan, NULL};
 
 static void listener__free(afdio_pipe_listener_t *l) {
   afdio__queue_node_t *n;
