@@ -44,6 +44,7 @@ const iocp_sources = [_][]const u8{
     "iocp/selector.c",
     "iocp/sock_map.c",
     "iocp/waker.c",
+    "iocp/pipe_src.c",
     "iocp/pipe.c",
     "iocp/pipe_listener.c",
 };

@@ -1,7 +1,8 @@
 /* Named pipes on the Windows poller: readiness emulated over completion
  * (the design of mio src/sys/windows/named_pipe.rs; our own code). What
- * the pipe files (pipe.c: pipes and the per-poller set; pipe_listener.c:
- * listeners) share, and the few hooks selector.c gives and takes.
+ * the pipe files share (pipe_src.c: registration, modes and the
+ * per-poller set; pipe.c: pipes and their requests; pipe_listener.c:
+ * listeners), and the few hooks selector.c gives and takes.
  *
  * Every pipe handle is bound to its poller's completion port (completion
  * key 0, as the AFD handles). Its I/O goes out through ntdll (NtReadFile,
@@ -86,7 +87,7 @@ afdio__pipe_set_t *afdio__selector_pipes(afdio_poller_t *p);
 /* A source became pending: a thread blocked in the port sees it now. */
 void afdio__selector_pipes_changed(afdio_poller_t *p);
 
-/* --- between pipe.c and pipe_listener.c ---------------------------------- */
+/* --- pipe_src.c, for pipe.c and pipe_listener.c -------------------------- */
 
 void afdio__pipe_src_init(afdio__pipe_src_t *s, const afdio__pipe_src_ops_t *ops);
 /* Binds s to poller p (adds it to the set). */
@@ -104,6 +105,8 @@ void afdio__pipe_src_changed(afdio__pipe_src_t *s);
 void afdio__pipe_src_unlink(afdio__pipe_src_t *s);
 /* Reports what holds now, by the mode's rules. Returns 1 with *ev. */
 int afdio__pipe_src_report(afdio__pipe_src_t *s, afdio_event_t *ev);
+
+/* --- pipe.c, for pipe_listener.c ----------------------------------------- */
 
 /* ntdll's file calls, looked up once. Returns 0 or AFDIO_ENOSYS. */
 int afdio__pipe_nt_init(void);
@@ -125,8 +128,10 @@ afdio__queue_node_t *afdio__pipe_inst_node(afdio_pipe_t *pipe);
 afdio_pipe_t *afdio__pipe_from_inst_node(afdio__queue_node_t *n);
 /* Closes under the lock (or unbound): what afdio_pipe_close does. */
 void afdio__pipe_close_locked(afdio_pipe_t *pipe);
-/* pipe_listener.c: a connect of one of its instances completed (ok 1) or
- * failed (ok 0). Returns 1 with *ev when the listener reports. */
+/* --- pipe_listener.c, for pipe.c ----------------------------------------- */
+
+/* A connect of one of its instances completed (ok 1) or failed (ok 0).
+ * Returns 1 with *ev when the listener reports. */
 int afdio__pipe_listener_connected(afdio_pipe_listener_t *l,
                                    afdio_pipe_t *inst, int ok,
                                    afdio_event_t *ev);
