@@ -253,21 +253,28 @@ int afdio_pipe_connect(afdio_pipe_t **out, const char *name,
   return pipe__wrap(stream, out);
 }
 
-/* A peer that closed with data of ours unread makes Linux fail the next
- * read with ECONNRESET; a named pipe just ends: 0. */
+/* Straight to the socket: edge mode on epoll and kqueue needs no re-arm
+ * (afdio_poller_rearm() would only look the descriptor up under a lock),
+ * so the stream's re-arm after would-block or a short count is skipped on
+ * this, the hot path. A peer that closed with data of ours unread makes
+ * Linux fail the next read with ECONNRESET; a named pipe just ends: 0. */
 ptrdiff_t afdio_pipe_read(afdio_pipe_t *pipe, void *buf, size_t len) {
   ptrdiff_t n;
-  if (pipe == NULL)
+  if (pipe == NULL || (buf == NULL && len > 0))
     return AFDIO_EINVAL;
-  n = afdio_stream_read(pipe->stream, buf, len);
+  if (len == 0)
+    return 0;
+  n = afdio__sys_recv(afdio_stream_socket(pipe->stream), buf, len, 0);
   return n == AFDIO_ECONNRESET ? 0 : n;
 }
 
 ptrdiff_t afdio_pipe_write(afdio_pipe_t *pipe, const void *buf, size_t len) {
   ptrdiff_t n;
-  if (pipe == NULL)
+  if (pipe == NULL || (buf == NULL && len > 0))
     return AFDIO_EINVAL;
-  n = afdio_stream_write(pipe->stream, buf, len);
+  if (len == 0)
+    return 0;
+  n = afdio__sys_send(afdio_stream_socket(pipe->stream), buf, len);
   return n == AFDIO_ECONNRESET || n == AFDIO_ENOTCONN ? AFDIO_EPIPE : n;
 }
 
