@@ -464,6 +464,37 @@ Test(pipe, client_disconnect_mid_transfer_reports_read_closed, T) {
   afdio_pipe_listener_close(f.l);
 }
 
+Test(pipe, bytes_a_write_took_still_arrive_after_close, T) {
+  afdio_poller_t *p = util_poller();
+  char name[AFDIO_PIPE_NAME_MAX];
+  afdio_pipe_options_t o = {.buffer_size = 8192};
+  afdio_pipe_listener_t *l = serve(p, "linger", &o, name, sizeof name);
+  afdio_pipe_t *c = connect_to(name, &o), *s = accept_one(p, l);
+  cr_assert_eq(afdio_pipe_register(c, p, 1, AFDIO_WRITABLE), 0);
+  cr_assert_eq(afdio_pipe_register(s, p, 2, AFDIO_READABLE), 0);
+  util_expect_event(p, 1, AFDIO_WRITABLE, 5000);
+  /* Write until the pipe's buffer and ours are full, so a write is still
+   * in flight (Windows) or queued in the socket (Unix), then close. */
+  unsigned char buf[4096];
+  size_t put = 0;
+  for (int i = 0; i < 1000; i++) {
+    for (size_t k = 0; k < sizeof buf; k++)
+      buf[k] = pattern(put + k);
+    ptrdiff_t n = afdio_pipe_write(c, buf, sizeof buf);
+    if (n == AFDIO_EAGAIN)
+      break;
+    cr_assert_gt(n, 0);
+    put += (size_t)n;
+  }
+  cr_assert_gt(put, (size_t)8192, "only %zu bytes taken", put);
+  afdio_pipe_close(c);
+  /* Every byte taken arrives, then the end. */
+  read_exact(p, s, put, 0);
+  cr_assert_eq(read_to_end(p, s), 0);
+  afdio_pipe_close(s);
+  afdio_pipe_listener_close(l);
+}
+
 Test(pipe, server_close_with_a_read_pending_reports_read_closed, T) {
   fixture_t f;
   fixture_open(&f, "srvclose");
