@@ -28,13 +28,12 @@ int afdio__pipe_options(const afdio_pipe_options_t *options,
 int afdio__pipe_compose(char *buf, size_t size, const char *prefix,
                         const char *short_name, const char *suffix);
 
-/* Pipes outlive their poller on every platform: a pipe still registered
- * when its poller is deleted is let go (Windows: iocp/pipe.c cancels its
- * I/O), so closing it afterwards never touches the freed poller. On Unix,
- * where a pipe is a net/ stream that remembers its poller, the backend's
- * afdio_poller_delete() calls afdio__poller_gone() first, which calls the
- * function net/pipe_unix.c set (a call down the layers, through a pointer).
- * Thread-safe. */
+/* Objects of the layers above outlive their poller: afdio_poller_delete()
+ * calls afdio__poller_gone() first, on every backend, which calls the
+ * function net/socket.c set (a call up the layers, through a pointer, set
+ * once): every net/ object (and so every Unix pipe) still registered with
+ * that poller forgets it, so closing it afterwards never touches the freed
+ * poller. Windows pipes are let go by iocp/pipe.c itself. Thread-safe. */
 typedef void (*afdio__poller_gone_fn)(afdio_poller_t *poller);
 void afdio__poller_gone_set(afdio__poller_gone_fn fn);
 void afdio__poller_gone(afdio_poller_t *poller);

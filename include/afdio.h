@@ -187,6 +187,9 @@ AFDIO_API int afdio_poller_new(afdio_poller_t **out);
  * drained before anything is freed, so nothing leaks. Threads blocked in
  * afdio_poller_wait() on this poller are woken and return AFDIO_ECANCELED,
  * and nothing is freed before the last of them has left (every backend).
+ * afdio's own objects (streams, listeners, datagram sockets, pipes) still
+ * registered with it forget it: they may be used, deregistered (which then
+ * gives AFDIO_ENOENT) and closed afterwards.
  * Errors: AFDIO_EINVAL (poller is NULL). Thread safety: other threads may
  * be blocked in afdio_poller_wait(); no other call may overlap this one,
  * and none may follow it (a call that begins after it returned is the

@@ -54,6 +54,7 @@
 #include "afd/base_socket.h"
 #include "afd/poll_group.h"
 #include "core/interest.h"
+#include "core/pipe_name.h"
 #include "core/timer.h"
 #include "iocp/pipe.h"
 #include "iocp/port.h"
@@ -413,6 +414,7 @@ int afdio_poller_delete(afdio_poller_t *p) {
     free(p);
     return 0;
   }
+  afdio__poller_gone(p); /* net/ objects forget it (core/pipe_name.h) */
   EnterCriticalSection(&p->lock);
   selector__send_waiters_away(p);
   afdio__timers_delete(p); /* timer hook (core/timer.h): no waiter is left */

@@ -144,7 +144,7 @@ int afdio_listener_release(afdio_listener_t *listener, afdio_socket_t *out) {
                           : afdio__net_release(&listener->net, out);
 }
 
-void afdio__listener_detach(afdio_listener_t *l) { l->net.poller = NULL; }
+void afdio__listener_detach(afdio_listener_t *l) { afdio__net_detach(&l->net); }
 
 afdio_poller_t *afdio__listener_poller(const afdio_listener_t *l) {
   return l->net.poller;

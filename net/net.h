@@ -19,6 +19,9 @@ enum afdio__net_kind {
 struct afdio__net {
   afdio_socket_t sock;
   afdio_poller_t *poller; /* NULL when not registered */
+  /* While registered, on net/socket.c's list of registered objects, so
+   * that deleting the poller first makes the object forget it. */
+  struct afdio__net *reg_prev, *reg_next;
   int family;             /* AF_INET, AF_INET6, AF_UNIX */
   int kind;               /* enum afdio__net_kind */
   int udp_connreset;      /* last AFDIO_OPT_UDP_CONNRESET set (no getter) */
@@ -80,6 +83,9 @@ int afdio__net_register(struct afdio__net *n, afdio_poller_t *poller,
                         uint64_t token, uint32_t interest);
 int afdio__net_reregister(struct afdio__net *n, uint64_t token,
                           uint32_t interest);
+/* Forgets the poller without deregistering (it is gone or keeps no state
+ * for this object). */
+void afdio__net_detach(struct afdio__net *n);
 int afdio__net_deregister(struct afdio__net *n);
 
 /* Passes result through; when it is AFDIO_EAGAIN and n is registered,

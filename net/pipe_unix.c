@@ -8,65 +8,19 @@
 #include "core/pipe_name.h"
 #include "net/net.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-/* Every open pipe and listener is on one list, so that deleting a poller
- * can make those registered with it forget it (pipe__poller_gone). */
-typedef struct pipe__link {
-  struct pipe__link *prev, *next;
-} pipe__link_t;
-
 struct afdio_pipe {
-  pipe__link_t link; /* first */
   afdio_stream_t *stream;
 };
 
 struct afdio_pipe_listener {
-  pipe__link_t link; /* first */
   afdio_listener_t *listener;
   char path[AFDIO_PIPE_NAME_MAX];
 };
-
-static pthread_mutex_t pipe__lock = PTHREAD_MUTEX_INITIALIZER;
-static pipe__link_t pipe__pipes = {&pipe__pipes, &pipe__pipes};
-static pipe__link_t pipe__listeners = {&pipe__listeners, &pipe__listeners};
-
-static void pipe__poller_gone(afdio_poller_t *poller) {
-  pipe__link_t *n;
-  pthread_mutex_lock(&pipe__lock);
-  for (n = pipe__pipes.next; n != &pipe__pipes; n = n->next) {
-    afdio_pipe_t *p = (afdio_pipe_t *)(void *)n;
-    if (afdio__stream_poller(p->stream) == poller)
-      afdio__stream_detach(p->stream);
-  }
-  for (n = pipe__listeners.next; n != &pipe__listeners; n = n->next) {
-    afdio_pipe_listener_t *l = (afdio_pipe_listener_t *)(void *)n;
-    if (afdio__listener_poller(l->listener) == poller)
-      afdio__listener_detach(l->listener);
-  }
-  pthread_mutex_unlock(&pipe__lock);
-}
-
-static void pipe__link(pipe__link_t *head, pipe__link_t *n) {
-  afdio__poller_gone_set(pipe__poller_gone);
-  pthread_mutex_lock(&pipe__lock);
-  n->next = head;
-  n->prev = head->prev;
-  head->prev->next = n;
-  head->prev = n;
-  pthread_mutex_unlock(&pipe__lock);
-}
-
-static void pipe__unlink(pipe__link_t *n) {
-  pthread_mutex_lock(&pipe__lock);
-  n->prev->next = n->next;
-  n->next->prev = n->prev;
-  pthread_mutex_unlock(&pipe__lock);
-}
 
 int afdio_pipe_name(char *buf, size_t size, const char *short_name) {
   char dir[AFDIO_PIPE_NAME_MAX], suffix[32];
@@ -160,7 +114,6 @@ int afdio_pipe_listener_bind(afdio_pipe_listener_t **out, const char *name,
     free(l);
     return rc;
   }
-  pipe__link(&pipe__listeners, &l->link);
   *out = l;
   return 0;
 }
@@ -172,7 +125,6 @@ static int pipe__wrap(afdio_stream_t *stream, afdio_pipe_t **out) {
     return AFDIO_ENOMEM;
   }
   p->stream = stream;
-  pipe__link(&pipe__pipes, &p->link);
   *out = p;
   return 0;
 }
@@ -215,7 +167,6 @@ int afdio_pipe_listener_deregister(afdio_pipe_listener_t *listener) {
 int afdio_pipe_listener_close(afdio_pipe_listener_t *listener) {
   if (listener == NULL)
     return AFDIO_EINVAL;
-  pipe__unlink(&listener->link);
   (void)afdio_listener_close(listener->listener);
   (void)unlink(listener->path);
   free(listener);
@@ -298,7 +249,6 @@ int afdio_pipe_deregister(afdio_pipe_t *pipe) {
 int afdio_pipe_close(afdio_pipe_t *pipe) {
   if (pipe == NULL)
     return AFDIO_EINVAL;
-  pipe__unlink(&pipe->link);
   (void)afdio_stream_close(pipe->stream);
   free(pipe);
   return 0;

@@ -4,8 +4,62 @@
 #include "core/interest.h"
 #include "net/net.h"
 
+#include "core/pipe_name.h"
+
 #include <stdlib.h>
 #include <string.h>
+
+/* Every registered net object, so that afdio_poller_delete() can make those
+ * still registered with it forget it (net__poller_gone, called through
+ * core's poller-gone hook): closing, deregistering or doing I/O on such an
+ * object afterwards then never touches the freed poller. One lock for all,
+ * taken only when an object is registered or deregistered. */
+static afdio__lock_t net__lock = AFDIO__LOCK_INITIALIZER;
+static struct afdio__net net__registered = {.reg_prev = &net__registered,
+                                            .reg_next = &net__registered};
+
+static void net__poller_gone(afdio_poller_t *poller) {
+  afdio__lock(&net__lock);
+  struct afdio__net *n = net__registered.reg_next;
+  while (n != &net__registered) {
+    struct afdio__net *next = n->reg_next;
+    if (n->poller == poller) {
+      n->reg_prev->reg_next = n->reg_next;
+      n->reg_next->reg_prev = n->reg_prev;
+      n->reg_prev = n->reg_next = NULL;
+      n->poller = NULL;
+    }
+    n = next;
+  }
+  afdio__unlock(&net__lock);
+}
+
+static void net__attach(struct afdio__net *n, afdio_poller_t *poller) {
+  afdio__poller_gone_set(net__poller_gone);
+  afdio__lock(&net__lock);
+  n->poller = poller;
+  n->reg_next = &net__registered;
+  n->reg_prev = net__registered.reg_prev;
+  net__registered.reg_prev->reg_next = n;
+  net__registered.reg_prev = n;
+  afdio__unlock(&net__lock);
+}
+
+/* Forgets the poller; returns the one it had (NULL: none, or deleted). */
+static afdio_poller_t *net__detach(struct afdio__net *n) {
+  afdio__lock(&net__lock);
+  afdio_poller_t *poller = n->poller;
+  if (n->reg_next != NULL) {
+    n->reg_prev->reg_next = n->reg_next;
+    n->reg_next->reg_prev = n->reg_prev;
+    n->reg_prev = n->reg_next = NULL;
+  }
+  n->poller = NULL;
+  afdio__unlock(&net__lock);
+  return poller;
+}
+
+void afdio__net_detach(struct afdio__net *n) { (void)net__detach(n); }
 
 int afdio__net_open(struct afdio__net *n, const afdio_addr_t *addr, int type,
                     int kind) {
@@ -75,8 +129,9 @@ int afdio__net_adopt_object(struct afdio__net **out, size_t size,
 int afdio__net_release(struct afdio__net *n, afdio_socket_t *out) {
   if (out == NULL)
     return AFDIO_EINVAL;
-  if (n->poller != NULL)
-    (void)afdio_poller_deregister(n->poller, n->sock);
+  afdio_poller_t *poller = net__detach(n);
+  if (poller != NULL)
+    (void)afdio_poller_deregister(poller, n->sock);
   *out = n->sock;
   free(n);
   return 0;
@@ -99,9 +154,9 @@ int afdio__net_bind(struct afdio__net *n, const afdio_addr_t *addr,
 int afdio__net_close(struct afdio__net *n) {
   /* Deregister while the socket still exists: afterwards its value may
    * already belong to a new socket. */
-  if (n->poller != NULL)
-    (void)afdio_poller_deregister(n->poller, n->sock);
-  n->poller = NULL;
+  afdio_poller_t *poller = net__detach(n);
+  if (poller != NULL)
+    (void)afdio_poller_deregister(poller, n->sock);
   return afdio__sys_close(n->sock);
 }
 
@@ -114,7 +169,7 @@ int afdio__net_register(struct afdio__net *n, afdio_poller_t *poller,
     return AFDIO_EEXIST;
   int rc = afdio_poller_register(poller, n->sock, token, interest);
   if (rc == 0)
-    n->poller = poller;
+    net__attach(n, poller);
   return rc;
 }
 
@@ -126,11 +181,10 @@ int afdio__net_reregister(struct afdio__net *n, uint64_t token,
 }
 
 int afdio__net_deregister(struct afdio__net *n) {
-  if (n->poller == NULL)
+  afdio_poller_t *poller = net__detach(n);
+  if (poller == NULL)
     return AFDIO_ENOENT;
-  int rc = afdio_poller_deregister(n->poller, n->sock);
-  n->poller = NULL;
-  return rc;
+  return afdio_poller_deregister(poller, n->sock);
 }
 
 ptrdiff_t afdio__net_result(const struct afdio__net *n, ptrdiff_t result,

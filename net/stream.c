@@ -208,7 +208,7 @@ int afdio_stream_release(afdio_stream_t *stream, afdio_socket_t *out) {
   return stream == NULL ? AFDIO_EINVAL : afdio__net_release(&stream->net, out);
 }
 
-void afdio__stream_detach(afdio_stream_t *s) { s->net.poller = NULL; }
+void afdio__stream_detach(afdio_stream_t *s) { afdio__net_detach(&s->net); }
 
 afdio_poller_t *afdio__stream_poller(const afdio_stream_t *s) {
   return s->net.poller;

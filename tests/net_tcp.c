@@ -677,6 +677,30 @@ Test(net_tcp, no_events_after_deregister, .fini = fini, .timeout = 10) {
   util_expect_event(p, T_SERVER + 1, AFDIO_READABLE, 2000);
 }
 
+/* Shutdown code often deletes the poller first and closes the connections
+ * after: objects still registered forget the deleted poller, so their I/O,
+ * deregister and close never touch it (ASan and valgrind watch this run
+ * natively). The listener is closed by fini, after the delete too. */
+Test(net_tcp, objects_outlive_a_deleted_poller, .fini = fini, .timeout = 10) {
+  afdio_poller_t *p = NULL;
+  afdio_stream_t *c, *s;
+  char buf[16];
+  cr_assert_eq(afdio_poller_new(&p), 0);
+  pair(p, &c, &s);
+  cr_assert_eq(afdio_stream_register(s, p, T_SERVER, AFDIO_READABLE), 0);
+  cr_assert_eq(afdio_stream_register(c, p, T_CLIENT, AFDIO_WRITABLE), 0);
+  cr_assert_eq(afdio_poller_delete(p), 0);
+  write_all(c, "after");
+  cr_assert_eq(util_wait_readable(afdio_stream_socket(s), 2000), 1);
+  ptrdiff_t n = afdio_stream_read(s, buf, sizeof buf);
+  cr_assert_eq(n, 5, "read after the delete: %d", (int)n);
+  cr_assert_eq(afdio_stream_read(s, buf, sizeof buf), AFDIO_EAGAIN);
+  cr_assert_eq(afdio_stream_deregister(s), AFDIO_ENOENT);
+  cr_assert_eq(afdio_stream_reregister(c, 1, AFDIO_READABLE), AFDIO_ENOENT);
+  cr_assert_eq(close_stream(s), 0);
+  cr_assert_eq(close_stream(c), 0);
+}
+
 Test(net_tcp, close_deregisters_so_a_reused_socket_value_registers_cleanly,
      .fini = fini, .timeout = 10) {
   afdio_poller_t *p = util_poller();

@@ -297,7 +297,7 @@ static void kqueue__waker_free(afdio_waker_t *waker) {
 int afdio_poller_delete(afdio_poller_t *poller) {
   if (poller == NULL)
     return AFDIO_EINVAL;
-  afdio__poller_gone(poller); /* pipes forget it (core/pipe_name.h) */
+  afdio__poller_gone(poller); /* net/ objects forget it (core/pipe_name.h) */
   if (afdio__waiters_close(&poller->waiters) > 0) {
     kqueue__closing_trigger(poller);
     afdio__waiters_drain(&poller->waiters);
