@@ -26,6 +26,13 @@ const core_sources = [_][]const u8{
     "core/error.c",
     "core/timer.c",
     "core/pipe_name.c",
+    "core/deadline.c",
+};
+
+/// The portable poller (core/backend.h), for every backend but Windows'.
+const poller_sources = [_][]const u8{
+    "core/poller.c",
+    "core/waiters.c",
 };
 
 /// Windows: the AFD driver layer and the completion-port selector.
@@ -53,9 +60,8 @@ const iocp_sources = [_][]const u8{
 const epoll_sources = [_][]const u8{
     "unix/error.c",
     "unix/fdtable.c",
-    "unix/deadline.c",
     "unix/wakefd_eventfd.c",
-    "unix/waiters.c",
+    "unix/unconnected.c",
     "unix/epoll_parked.c",
     "unix/epoll.c",
     "unix/socket.c",
@@ -65,9 +71,7 @@ const epoll_sources = [_][]const u8{
 const kqueue_sources = [_][]const u8{
     "unix/error.c",
     "unix/fdtable.c",
-    "unix/deadline.c",
     "unix/wakefd_pipe.c",
-    "unix/waiters.c",
     "unix/kqueue.c",
     "unix/socket.c",
 };
@@ -180,8 +184,8 @@ pub fn cFlags(b: *std.Build, t: std.Target, extra: []const []const u8) []const [
 pub fn libSources(b: *std.Build, t: std.Target) []const []const u8 {
     const backend: []const []const u8 = switch (backendOf(t)) {
         .afd => concat(b, &.{ &afd_sources, &iocp_sources }),
-        .epoll => concat(b, &.{ &epoll_sources, &pipe_unix_sources }),
-        .kqueue => concat(b, &.{ &kqueue_sources, &pipe_unix_sources }),
+        .epoll => concat(b, &.{ &poller_sources, &epoll_sources, &pipe_unix_sources }),
+        .kqueue => concat(b, &.{ &poller_sources, &kqueue_sources, &pipe_unix_sources }),
         .none => &none_sources,
     };
     return concat(b, &.{ &core_sources, backend, &net_sources });

@@ -32,6 +32,7 @@ typedef int afdio__socklen_t;
 #define AFDIO__SHUT_RD SD_RECEIVE
 #define AFDIO__SHUT_WR SD_SEND
 #define AFDIO__SHUT_RDWR SD_BOTH
+#define AFDIO__SYS_SOCKET_INVALID(s) ((s) == INVALID_SOCKET)
 #else
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -46,6 +47,7 @@ typedef socklen_t afdio__socklen_t;
 #define AFDIO__SHUT_RD SHUT_RD
 #define AFDIO__SHUT_WR SHUT_WR
 #define AFDIO__SHUT_RDWR SHUT_RDWR
+#define AFDIO__SYS_SOCKET_INVALID(s) ((s) < 0)
 #endif
 
 /* Whether Unix-domain addresses may be abstract names (a leading NUL):

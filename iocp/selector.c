@@ -53,7 +53,8 @@
 #include "afd/afd.h"
 #include "afd/base_socket.h"
 #include "afd/poll_group.h"
-#include "core/interest.h"
+#include "core/backend.h"
+#include "core/deadline.h"
 #include "core/pipe_name.h"
 #include "core/timer.h"
 #include "iocp/pipe.h"
@@ -477,10 +478,7 @@ static int selector__add(afdio_poller_t *p, afdio_socket_t sock, uintptr_t base,
 int afdio_poller_register(afdio_poller_t *p, afdio_socket_t sock,
                           uint64_t token, uint32_t interest) {
   uintptr_t base;
-  int err;
-  if (p == NULL || sock == AFDIO_INVALID_SOCKET)
-    return AFDIO_EINVAL;
-  err = afdio__interest_check(interest);
+  int err = afdio__poller_check_register(p, sock, interest);
   if (err < 0)
     return err;
   /* Outside the lock: these are system calls (server round trips under
@@ -520,10 +518,7 @@ static void selector__changed(afdio_poller_t *p, afdio__sock_state_t *s) {
 int afdio_poller_reregister(afdio_poller_t *p, afdio_socket_t sock,
                             uint64_t token, uint32_t interest) {
   afdio__sock_state_t *s;
-  int err;
-  if (p == NULL || sock == AFDIO_INVALID_SOCKET)
-    return AFDIO_EINVAL;
-  err = afdio__interest_check(interest);
+  int err = afdio__poller_check_register(p, sock, interest);
   if (err < 0)
     return err;
   EnterCriticalSection(&p->lock);
@@ -542,7 +537,7 @@ int afdio_poller_reregister(afdio_poller_t *p, afdio_socket_t sock,
 
 int afdio_poller_deregister(afdio_poller_t *p, afdio_socket_t sock) {
   afdio__sock_state_t *s;
-  if (p == NULL || sock == AFDIO_INVALID_SOCKET)
+  if (afdio__poller_check_socket(p, sock) < 0)
     return AFDIO_EINVAL;
   EnterCriticalSection(&p->lock);
   s = selector__find(p, sock);
@@ -557,9 +552,9 @@ int afdio_poller_deregister(afdio_poller_t *p, afdio_socket_t sock) {
 int afdio_poller_rearm(afdio_poller_t *p, afdio_socket_t sock,
                        uint32_t events) {
   afdio__sock_state_t *s;
-  int err = 0;
-  if (p == NULL || sock == AFDIO_INVALID_SOCKET || afdio__rearm_check(events))
-    return AFDIO_EINVAL;
+  int err = afdio__poller_check_rearm(p, sock, events);
+  if (err < 0)
+    return err;
   EnterCriticalSection(&p->lock);
   s = selector__find(p, sock);
   if (s == NULL)
@@ -605,31 +600,12 @@ int afdio_waker_delete(afdio_waker_t *waker) {
 /* ------------------------------------------------------------------------ */
 /* Waiting                                                                   */
 
-/* Milliseconds left until deadline (QueryPerformanceCounter ticks), rounded
- * up so a wait never ends before the deadline; capped below INFINITE so a
- * huge finite timeout stays finite (AFD-NOTES 18). */
-static DWORD selector__remaining(LONGLONG deadline, LONGLONG freq) {
-  LARGE_INTEGER now;
-  LONGLONG left;
-  QueryPerformanceCounter(&now);
-  left = deadline - now.QuadPart;
-  if (left <= 0)
-    return 0;
-  left = (left * 1000 + freq - 1) / freq;
-  return left >= (LONGLONG)INFINITE ? INFINITE - 1 : (DWORD)left;
-}
-
-static LONGLONG selector__deadline(int64_t timeout_ms, LONGLONG *freq) {
-  LARGE_INTEGER f, now;
-  QueryPerformanceFrequency(&f);
-  QueryPerformanceCounter(&now);
-  *freq = f.QuadPart;
-  /* About three years: long enough to be "huge", short enough that the
-   * tick arithmetic below cannot overflow. */
-  if (timeout_ms > 100000000000LL)
-    timeout_ms = 100000000000LL;
-  return now.QuadPart + timeout_ms / 1000 * f.QuadPart +
-         (timeout_ms % 1000 * f.QuadPart + 999) / 1000;
+/* Milliseconds left until deadline (core/deadline.h), rounded up so a wait
+ * never ends before the deadline; capped below INFINITE so a huge finite
+ * timeout stays finite (AFD-NOTES 18). */
+static DWORD selector__remaining(int64_t deadline) {
+  return (DWORD)afdio__deadline_ns_to_ms(
+      afdio__deadline_remaining_ns(deadline), (int64_t)INFINITE - 1);
 }
 
 static size_t selector__process(afdio_poller_t *p, OVERLAPPED_ENTRY *entries,
@@ -691,20 +667,20 @@ static int selector__poll_port(afdio_poller_t *p, OVERLAPPED_ENTRY *entries,
 static int selector__wait(afdio_poller_t *p, afdio_event_t *events,
                           size_t capacity, int64_t timeout_ms) {
   OVERLAPPED_ENTRY entries[SELECTOR__BATCH];
-  LONGLONG deadline = 0, freq = 1;
+  int64_t deadline = 0;
   DWORD wait_ms = 0;
   size_t n;
   int got, empty_rounds = 0;
   afdio__timers_round_t round = {0, 0}; /* timer hook */
   if (timeout_ms > 0)
-    deadline = selector__deadline(timeout_ms, &freq);
+    deadline = afdio__deadline_from_ms(timeout_ms);
   selector__flush(p);
   n = selector__take_stash(p, events, capacity);
   while (n == 0) {
     if (timeout_ms < 0)
       wait_ms = INFINITE;
     else if (timeout_ms > 0)
-      wait_ms = selector__remaining(deadline, freq);
+      wait_ms = selector__remaining(deadline);
     /* Timer hook (core/timer.h): the earlier of this and the next timer;
      * INFINITE is -1 there and back. */
     wait_ms = (DWORD)afdio__timers_wait_ms(
@@ -743,9 +719,9 @@ static int selector__wait(afdio_poller_t *p, afdio_event_t *events,
 
 int afdio_poller_wait(afdio_poller_t *p, afdio_event_t *events,
                       size_t capacity, int64_t timeout_ms) {
-  int rc;
-  if (p == NULL || events == NULL || capacity == 0)
-    return AFDIO_EINVAL;
+  int rc = afdio__poller_check_wait(p, events, capacity);
+  if (rc < 0)
+    return rc;
   if (capacity > INT32_MAX)
     capacity = INT32_MAX;
   EnterCriticalSection(&p->lock);

@@ -1,31 +1,27 @@
 /* The epoll backend (Linux). The kernel does nearly everything: EPOLLET is
  * edge mode, EPOLLONESHOT oneshot mode (one event, to one waiting thread,
  * until EPOLL_CTL_MOD), and events beyond a wait's capacity stay queued.
- * This file translates bits at the boundary (in the caller's array, so a
- * wait needs no buffer of its own), keeps a small table of registrations
- * for afdio_poller_rearm(), and loops the wait so it is never cut short.
- * unix/kqueue.c has the same structure, function by function. */
+ * This file fills core/backend.h (core/poller.c does the checks, the lock,
+ * the waker list and the wait loop): it translates bits at the boundary (in
+ * the caller's array, so a wait needs no buffer of its own) and keeps a
+ * small table of registrations for afdio_poller_rearm(). */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "afdio.h"
-#include "core/pipe_name.h"
-#include "core/interest.h"
-#include "core/timer.h"
-#include "unix/deadline.h"
+#include "core/backend.h"
+#include "core/deadline.h"
 #include "unix/epoll_parked.h"
 #include "unix/error.h"
 #include "unix/fdtable.h"
-#include "unix/waiters.h"
 #include "unix/wakefd.h"
 
-/* epoll_wait() writes into the caller's own array (see epoll__collect),
- * so a native event must not be larger than an afdio_event_t. */
+/* epoll_wait() writes into the caller's own array (see
+ * afdio__backend_collect), so a native event must not be larger than an
+ * afdio_event_t. */
 _Static_assert(sizeof(struct epoll_event) <= sizeof(afdio_event_t),
                "epoll events are translated in place");
 
@@ -33,19 +29,16 @@ _Static_assert(sizeof(struct epoll_event) <= sizeof(afdio_event_t),
 #define EPOLL__MAX_EVENTS ((int)(INT_MAX / sizeof(struct epoll_event)))
 
 /* The longest single epoll_wait(), well inside an int; longer waits loop
- * until their deadline, so a huge finite timeout never becomes -1
- * (infinite) by overflow or clamping. */
+ * until their deadline (core/poller.c), so a huge finite timeout never
+ * becomes -1 (infinite) by overflow or clamping. */
 #define EPOLL__MAX_MS (INT_MAX / 2)
 
 struct afdio_poller {
+  afdio__poller_base_t base; /* base.lock guards table and parking */
   int epfd;
   int parked; /* the parking epoll (unix/epoll_parked.h), -1 until needed */
-  pthread_mutex_t lock; /* guards table and wakers, never held in a wait */
   afdio__fdtable_t *table;
-  afdio_waker_t *wakers;
-  afdio__waiters_t waiters;
   afdio__wakefd_t closing; /* signalled once by delete, watched level */
-  afdio__timers_t *timers; /* core/timer.c's, NULL until the first timer */
 };
 
 /* A table entry's mark for a parked registration. afdio__interest_check()
@@ -53,16 +46,11 @@ struct afdio_poller {
 #define EPOLL__PARKED 0x80000000u
 
 struct afdio_waker {
-  afdio_poller_t *poller;
+  afdio__waker_base_t base;
   afdio__wakefd_t wakefd;
-  afdio_waker_t *prev, *next;
 };
 
-const char *afdio_backend(void) { return "epoll"; }
-
-afdio__timers_t **afdio__poller_timers(afdio_poller_t *p) {
-  return &p->timers;
-}
+const char afdio__backend_name[] = "epoll";
 
 /* ------------------------------------------------------------------------ */
 /* Bits at the boundary                                                      */
@@ -127,11 +115,14 @@ static int epoll__ctl_error(int errnum) {
   }
 }
 
-static int epoll__check(afdio_poller_t *poller, afdio_socket_t socket,
-                        uint32_t interest) {
-  if (poller == NULL || socket < 0)
-    return AFDIO_EINVAL;
-  return afdio__interest_check(interest);
+/* Watches fd with the given bits and 64-bit data; AFDIO_ENOMEM or
+ * AFDIO_EIO, for the descriptors of the poller itself. */
+static int epoll__watch(int epfd, int fd, uint32_t native, uint64_t data) {
+  struct epoll_event ev = {.events = native};
+  ev.data.u64 = data;
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+    return 0;
+  return errno == ENOMEM || errno == ENOSPC ? AFDIO_ENOMEM : AFDIO_EIO;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -145,100 +136,61 @@ static int epoll__closing_open(afdio_poller_t *poller) {
   int err = afdio__wakefd_open(&poller->closing);
   if (err != 0)
     return err;
-  struct epoll_event ev = {.events = EPOLLIN};
-  ev.data.u64 = 0;
-  if (epoll_ctl(poller->epfd, EPOLL_CTL_ADD, poller->closing.read_fd, &ev) < 0) {
+  err = epoll__watch(poller->epfd, poller->closing.read_fd, EPOLLIN, 0);
+  if (err != 0)
     afdio__wakefd_close(&poller->closing);
-    return errno == ENOMEM || errno == ENOSPC ? AFDIO_ENOMEM : AFDIO_EIO;
-  }
-  return 0;
-}
-
-int afdio_poller_new(afdio_poller_t **out) {
-  if (out == NULL)
-    return AFDIO_EINVAL;
-  *out = NULL;
-  afdio_poller_t *poller = calloc(1, sizeof *poller);
-  if (poller == NULL)
-    return AFDIO_ENOMEM;
-  int err = afdio__fdtable_new(&poller->table);
-  if (err != 0)
-    goto fail_table;
-  poller->parked = -1;
-  if (pthread_mutex_init(&poller->lock, NULL) != 0) {
-    err = AFDIO_ENOMEM;
-    goto fail_lock;
-  }
-  poller->epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (poller->epfd < 0) {
-    err = afdio__unix_error(errno);
-    err = err == AFDIO_EMFILE || err == AFDIO_ENOMEM ? err : AFDIO_EIO;
-    goto fail_epoll;
-  }
-  err = epoll__closing_open(poller);
-  if (err != 0)
-    goto fail_closing;
-  *out = poller;
-  return 0;
-
-fail_closing:
-  close(poller->epfd);
-fail_epoll:
-  pthread_mutex_destroy(&poller->lock);
-fail_lock:
-  afdio__fdtable_delete(poller->table);
-fail_table:
-  free(poller);
   return err;
 }
 
-static void epoll__waker_free(afdio_waker_t *waker) {
-  afdio__wakefd_close(&waker->wakefd);
-  free(waker);
-}
-
-/* Threads blocked in a wait are woken and leave with AFDIO_ECANCELED;
- * nothing is freed before the last one has left (unix/waiters.h). */
-int afdio_poller_delete(afdio_poller_t *poller) {
+/* On failure, what was made is released by afdio__backend_free(). */
+int afdio__backend_new(afdio_poller_t **out) {
+  afdio_poller_t *poller = calloc(1, sizeof *poller);
   if (poller == NULL)
-    return AFDIO_EINVAL;
-  afdio__poller_gone(poller); /* net/ objects forget it (core/pipe_name.h) */
-  if (afdio__waiters_close(&poller->waiters) > 0) {
-    afdio__wakefd_signal(&poller->closing);
-    afdio__waiters_drain(&poller->waiters);
+    return AFDIO_ENOMEM;
+  poller->parked = -1;
+  poller->closing.read_fd = poller->closing.write_fd = -1;
+  poller->epfd = epoll_create1(EPOLL_CLOEXEC);
+  int err = poller->epfd < 0 ? afdio__unix_create_error(errno)
+                             : afdio__fdtable_new(&poller->table);
+  if (err == 0)
+    err = epoll__closing_open(poller);
+  if (err != 0) {
+    afdio__backend_free(poller);
+    return err;
   }
-  afdio__timers_delete(poller); /* no waiter is left */
-  while (poller->wakers != NULL) {
-    afdio_waker_t *waker = poller->wakers;
-    poller->wakers = waker->next;
-    epoll__waker_free(waker);
-  }
-  afdio__wakefd_close(&poller->closing);
-  if (poller->parked >= 0)
-    close(poller->parked);
-  close(poller->epfd);
-  pthread_mutex_destroy(&poller->lock);
-  afdio__fdtable_delete(poller->table);
-  free(poller);
+  *out = poller;
   return 0;
 }
 
+void afdio__backend_wake_all(afdio_poller_t *poller) {
+  afdio__wakefd_signal(&poller->closing);
+}
+
+void afdio__backend_free(afdio_poller_t *poller) {
+  afdio__wakefd_close(&poller->closing);
+  if (poller->parked >= 0)
+    close(poller->parked);
+  if (poller->epfd >= 0)
+    close(poller->epfd);
+  afdio__fdtable_delete(poller->table);
+  free(poller);
+}
+
 /* ------------------------------------------------------------------------ */
-/* Registrations                                                             */
+/* Registrations (under the lock)                                            */
 
 /* Whether the table's parked entry for fd is still this open file in the
- * parking epoll (not closed since). Lock held. */
+ * parking epoll (not closed since). */
 static int epoll__is_parked(afdio_poller_t *poller, afdio_socket_t socket) {
   uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
   return (entry & EPOLL__PARKED) && afdio__parked_has(poller->parked, socket);
 }
 
 /* Parks socket when it is a TCP socket that has never connected or
- * listened, opening the parking epoll on first use. Lock held. Returns 1
- * when parked, 0 when the socket belongs in the poller's epoll, or
- * AFDIO_E*. */
+ * listened, opening the parking epoll on first use. Returns 1 when parked,
+ * 0 when the socket belongs in the poller's epoll, or AFDIO_E*. */
 static int epoll__park(afdio_poller_t *poller, afdio_socket_t socket) {
-  if (!afdio__parked_unconnected(socket))
+  if (!afdio__tcp_unconnected(socket))
     return 0;
   if (poller->parked < 0) {
     int err = afdio__parked_open(poller->epfd, &poller->parked);
@@ -252,7 +204,7 @@ static int epoll__park(afdio_poller_t *poller, afdio_socket_t socket) {
 /* Moves a parked socket into the poller's epoll with its registration.
  * EPOLL_CTL_ADD evaluates readiness at once, so what the socket's first
  * state change brought (a connect's completion, data) is reported as in
- * any mode. On failure it stays parked. Lock held. */
+ * any mode. On failure it stays parked. */
 static int epoll__unpark(afdio_poller_t *poller, afdio_socket_t socket,
                          uint64_t token, uint32_t interest) {
   struct epoll_event ev = {.events = epoll__native_interest(interest)};
@@ -271,34 +223,28 @@ static int epoll__unpark(afdio_poller_t *poller, afdio_socket_t socket,
 static void epoll__unpark_changed(afdio_poller_t *poller) {
   enum { BATCH = 32 };
   int fds[BATCH], n;
-  pthread_mutex_lock(&poller->lock);
+  afdio__lock(&poller->base.lock);
   do {
     n = afdio__parked_changed(poller->parked, fds, BATCH);
     for (int i = 0; i < n; i++) {
       uint64_t token = 0;
       uint32_t entry = afdio__fdtable_get(poller->table, fds[i], &token);
-      if (!(entry & EPOLL__PARKED) || afdio__parked_unconnected(fds[i]) ||
+      if (!(entry & EPOLL__PARKED) || afdio__tcp_unconnected(fds[i]) ||
           !afdio__parked_has(poller->parked, fds[i]))
         continue;
       epoll__unpark(poller, fds[i], token, entry & ~EPOLL__PARKED);
     }
   } while (n == BATCH);
-  pthread_mutex_unlock(&poller->lock);
+  afdio__unlock(&poller->base.lock);
 }
 
-/* epoll_ctl() and the table update happen under the lock, so that
- * concurrent calls on one fd leave the table as the kernel has it. The
- * kernel decides "already registered" and "not registered": a table entry
- * left behind by a closed fd never makes a register fail. */
-int afdio_poller_register(afdio_poller_t *poller, afdio_socket_t socket,
-                          uint64_t token, uint32_t interest) {
-  int err = epoll__check(poller, socket, interest);
-  if (err != 0)
-    return err;
+/* The kernel decides "already registered" and "not registered": a table
+ * entry left behind by a closed fd never makes a register fail. */
+int afdio__backend_add(afdio_poller_t *poller, afdio_socket_t socket,
+                       uint64_t token, uint32_t interest) {
   struct epoll_event ev = {.events = epoll__native_interest(interest)};
   ev.data.u64 = token;
-  pthread_mutex_lock(&poller->lock);
-  err = afdio__fdtable_reserve(poller->table, socket);
+  int err = afdio__fdtable_reserve(poller->table, socket);
   if (err == 0 && epoll__is_parked(poller, socket))
     err = AFDIO_EEXIST;
   int parked = err == 0 ? epoll__park(poller, socket) : 0;
@@ -310,19 +256,17 @@ int afdio_poller_register(afdio_poller_t *poller, afdio_socket_t socket,
   if (err == 0)
     afdio__fdtable_set(poller->table, socket,
                        interest | (parked ? EPOLL__PARKED : 0u), token);
-  pthread_mutex_unlock(&poller->lock);
   return err;
 }
 
 /* A parked registration takes the new token and interest; if the socket
- * has left its unconnected state meanwhile, it is unparked at once. Lock
- * held. */
+ * has left its unconnected state meanwhile, it is unparked at once. */
 static int epoll__reregister_parked(afdio_poller_t *poller,
                                     afdio_socket_t socket, uint64_t token,
                                     uint32_t interest) {
   if (!afdio__parked_has(poller->parked, socket))
     return AFDIO_ENOENT; /* closed since */
-  if (!afdio__parked_unconnected(socket))
+  if (!afdio__tcp_unconnected(socket))
     return epoll__unpark(poller, socket, token, interest);
   afdio__fdtable_set(poller->table, socket, interest | EPOLL__PARKED, token);
   return 0;
@@ -332,15 +276,11 @@ static int epoll__reregister_parked(afdio_poller_t *poller,
  * again and an edge one reports what holds now, as afdio.h promises. A
  * closed fd (EBADF) is "not registered", as on Windows, where a closed
  * SOCKET value is simply unknown to the poller: AFDIO_ENOENT. */
-int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
-                            uint64_t token, uint32_t interest) {
-  int err = epoll__check(poller, socket, interest);
-  if (err != 0)
-    return err;
+int afdio__backend_modify(afdio_poller_t *poller, afdio_socket_t socket,
+                          uint64_t token, uint32_t interest) {
   struct epoll_event ev = {.events = epoll__native_interest(interest)};
   ev.data.u64 = token;
-  pthread_mutex_lock(&poller->lock);
-  err = afdio__fdtable_reserve(poller->table, socket);
+  int err = afdio__fdtable_reserve(poller->table, socket);
   uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
   if (err == 0 && (entry & EPOLL__PARKED))
     err = epoll__reregister_parked(poller, socket, token, interest);
@@ -351,7 +291,6 @@ int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
     afdio__fdtable_set(poller->table, socket, interest, token);
   if (err == AFDIO_ENOENT)
     afdio__fdtable_clear(poller->table, socket);
-  pthread_mutex_unlock(&poller->lock);
   return err;
 }
 
@@ -360,11 +299,8 @@ int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
  * by the kernel, and a descriptor epoll cannot watch (EPERM: a regular
  * file) was never registered: both are "not registered" (AFDIO_ENOENT),
  * the only codes afdio.h documents here. */
-int afdio_poller_deregister(afdio_poller_t *poller, afdio_socket_t socket) {
-  if (poller == NULL || socket < 0)
-    return AFDIO_EINVAL;
+int afdio__backend_remove(afdio_poller_t *poller, afdio_socket_t socket) {
   int err = 0;
-  pthread_mutex_lock(&poller->lock);
   uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
   if (entry & EPOLL__PARKED)
     err = afdio__parked_remove(poller->parked, socket);
@@ -373,44 +309,34 @@ int afdio_poller_deregister(afdio_poller_t *poller, afdio_socket_t socket) {
                                            : epoll__ctl_error(errno);
   if (err == 0 || err == AFDIO_ENOENT)
     afdio__fdtable_clear(poller->table, socket);
-  pthread_mutex_unlock(&poller->lock);
   return err;
 }
 
 /* EPOLLET reports the next edge by itself: nothing to do in the kernel.
  * Only the answer "is it registered?" comes from the table. */
-int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
-                       uint32_t events) {
-  if (poller == NULL || socket < 0)
-    return AFDIO_EINVAL;
-  int err = afdio__rearm_check(events);
-  if (err != 0)
-    return err;
-  pthread_mutex_lock(&poller->lock);
-  uint32_t interest = afdio__fdtable_get(poller->table, socket, NULL);
-  pthread_mutex_unlock(&poller->lock);
-  return interest == 0 ? AFDIO_ENOENT : 0;
+int afdio__backend_rearm(afdio_poller_t *poller, afdio_socket_t socket,
+                         uint32_t events) {
+  (void)events;
+  return afdio__fdtable_registered(poller->table, socket);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Waiting                                                                   */
 
-/* One epoll_wait() of up to timeout_ms, for the whole capacity. It must be
- * one call: a second call in the same wait would report every level
- * registration again (epoll queues it anew once reported). So the kernel
- * writes its events straight into the caller's array, and they are
- * translated in place from the last to the first: native event i is copied
- * out before slot i is written, and slot i (at 16 * i) lies past every
- * native event j < i still to be read (they end by 12 or 16 * i).
- * The parking epoll's event (tagged) is taken out of the array and acted on.
- * Returns the count, 0 when nothing came or a signal interrupted the call,
- * or AFDIO_EIO. */
-static int epoll__collect(afdio_poller_t *poller, afdio_event_t *events,
-                          int capacity, int timeout_ms) {
+/* One epoll_wait(), for the whole room. The kernel writes its events
+ * straight into the caller's array, and they are translated in place from
+ * the last to the first: native event i is copied out before slot i is
+ * written, and slot i (at 16 * i) lies past every native event j < i still
+ * to be read (they end by 12 or 16 * i). The parking epoll's event (tagged)
+ * is taken out of the array and acted on. */
+int afdio__backend_collect(afdio_poller_t *poller, afdio_event_t *events,
+                           int room, int64_t timeout_ns) {
   unsigned char *raw = (unsigned char *)events;
-  int max = capacity < EPOLL__MAX_EVENTS ? capacity : EPOLL__MAX_EVENTS;
-  int n = epoll_wait(poller->epfd, (struct epoll_event *)(void *)raw, max,
-                     timeout_ms);
+  int max = room < EPOLL__MAX_EVENTS ? room : EPOLL__MAX_EVENTS;
+  int ms = timeout_ns < 0 ? -1
+                          : (int)afdio__deadline_ns_to_ms(timeout_ns,
+                                                          EPOLL__MAX_MS);
+  int n = epoll_wait(poller->epfd, (struct epoll_event *)(void *)raw, max, ms);
   if (n < 0)
     return errno == EINTR ? 0 : AFDIO_EIO;
   int tagged = -1;
@@ -432,107 +358,39 @@ static int epoll__collect(afdio_poller_t *poller, afdio_event_t *events,
   return n - 1;
 }
 
-/* The milliseconds for the next epoll_wait(): -1 forever, 0 for a poll,
- * else what remains of the deadline, rounded up and capped. */
-static int epoll__next_timeout(int64_t timeout_ms, int64_t deadline) {
-  if (timeout_ms <= 0)
-    return timeout_ms < 0 ? -1 : 0;
-  int64_t left = afdio__deadline_remaining_ns(deadline);
-  return afdio__deadline_ns_to_ms(left, EPOLL__MAX_MS);
-}
-
-/* The wait proper; a poller being deleted ends it with AFDIO_ECANCELED. */
-static int epoll__wait(afdio_poller_t *poller, afdio_event_t *events,
-                       int capacity, int64_t timeout_ms) {
-  int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
-  for (;;) {
-    afdio__timers_round_t round;
-    int ms = (int)afdio__timers_wait_ms(
-        poller, epoll__next_timeout(timeout_ms, deadline), capacity, &round);
-    int n = round.room > 0 ? epoll__collect(poller, events, round.room, ms)
-                           : 0;
-    n = afdio__timers_collect(poller, events, n, capacity, &round);
-    if (afdio__waiters_closing(&poller->waiters))
-      return AFDIO_ECANCELED;
-    if (n != 0)
-      return n;
-    if (timeout_ms == 0)
-      return 0;
-    if (timeout_ms > 0 && afdio__deadline_remaining_ns(deadline) == 0)
-      return 0;
-  }
-}
-
-int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
-                      size_t capacity, int64_t timeout_ms) {
-  if (poller == NULL || events == NULL || capacity == 0)
-    return AFDIO_EINVAL;
-  if (!afdio__waiters_enter(&poller->waiters))
-    return AFDIO_ECANCELED;
-  int n = epoll__wait(poller, events, capacity > INT_MAX ? INT_MAX : (int)capacity,
-                     timeout_ms);
-  afdio__waiters_leave(&poller->waiters);
-  return n;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Wakers                                                                    */
 
 /* The wake descriptor is watched in edge mode, outside the registration
  * table: each wake is a new edge, and wakes before a wait coalesce into the
  * one queued event, which goes to exactly one waiting thread. */
-int afdio_waker_new(afdio_poller_t *poller, uint64_t token,
-                    afdio_waker_t **out) {
-  if (out != NULL)
-    *out = NULL;
-  if (poller == NULL || out == NULL)
-    return AFDIO_EINVAL;
+int afdio__backend_waker_new(afdio_poller_t *poller, uint64_t token,
+                             afdio_waker_t **out) {
   afdio_waker_t *waker = calloc(1, sizeof *waker);
   if (waker == NULL)
     return AFDIO_ENOMEM;
-  waker->poller = poller;
+  waker->base.poller = poller;
   int err = afdio__wakefd_open(&waker->wakefd);
   if (err != 0) {
     free(waker);
     return err;
   }
-  struct epoll_event ev = {.events = EPOLLIN | EPOLLET};
-  ev.data.u64 = token;
-  if (epoll_ctl(poller->epfd, EPOLL_CTL_ADD, waker->wakefd.read_fd, &ev) < 0) {
-    err = errno == ENOMEM || errno == ENOSPC ? AFDIO_ENOMEM : AFDIO_EIO;
-    epoll__waker_free(waker);
+  err = epoll__watch(poller->epfd, waker->wakefd.read_fd, EPOLLIN | EPOLLET,
+                     token);
+  if (err != 0) {
+    afdio__backend_waker_free(waker);
     return err;
   }
-  pthread_mutex_lock(&poller->lock);
-  waker->next = poller->wakers;
-  if (waker->next != NULL)
-    waker->next->prev = waker;
-  poller->wakers = waker;
-  pthread_mutex_unlock(&poller->lock);
   *out = waker;
   return 0;
 }
 
-int afdio_waker_wake(afdio_waker_t *waker) {
-  if (waker == NULL)
-    return AFDIO_EINVAL;
+int afdio__backend_waker_wake(afdio_waker_t *waker) {
   return afdio__wakefd_signal(&waker->wakefd);
 }
 
 /* Closing the descriptor takes its queued event off the ready list. */
-int afdio_waker_delete(afdio_waker_t *waker) {
-  if (waker == NULL)
-    return AFDIO_EINVAL;
-  afdio_poller_t *poller = waker->poller;
-  pthread_mutex_lock(&poller->lock);
-  if (waker->prev != NULL)
-    waker->prev->next = waker->next;
-  else
-    poller->wakers = waker->next;
-  if (waker->next != NULL)
-    waker->next->prev = waker->prev;
-  pthread_mutex_unlock(&poller->lock);
-  epoll_ctl(poller->epfd, EPOLL_CTL_DEL, waker->wakefd.read_fd, NULL);
-  epoll__waker_free(waker);
-  return 0;
+void afdio__backend_waker_free(afdio_waker_t *waker) {
+  afdio__wakefd_close(&waker->wakefd);
+  free(waker);
 }

@@ -2,38 +2,15 @@
 #include "unix/epoll_parked.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "afdio.h"
 #include "unix/error.h"
 
-int afdio__parked_unconnected(int fd) {
-  /* tcpi_state is the first byte of struct tcp_info; the kernel copies
-   * what fits. Anything but a TCP socket fails here. */
-  unsigned char state = 0;
-  socklen_t len = sizeof state;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &state, &len) != 0 || len < 1)
-    return 0;
-  if (state != TCP_CLOSE)
-    return 0;
-  /* A connection that ended (reset, refused, shut down) left RCV_SHUTDOWN
-   * set, which poll() shows as POLLRDHUP; a never-connected socket has
-   * nothing shut down. */
-  struct pollfd p = {.fd = fd, .events = POLLRDHUP};
-  if (poll(&p, 1, 0) < 0)
-    return 0;
-  return (p.revents & (POLLRDHUP | POLLERR)) == 0;
-}
-
 int afdio__parked_open(int epfd, int *out) {
   int parked = epoll_create1(EPOLL_CLOEXEC);
   if (parked < 0) {
-    int err = afdio__unix_error(errno);
-    return err == AFDIO_EMFILE || err == AFDIO_ENOMEM ? err : AFDIO_EIO;
+    return afdio__unix_create_error(errno);
   }
   /* Level-triggered: while a change is not collected, every wait sees it.
    * EPOLLIN too, as a nested epoll wakes its watchers with EPOLLIN alone

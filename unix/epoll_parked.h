@@ -25,14 +25,10 @@
 
 #include <sys/epoll.h>
 
+#include "unix/unconnected.h"
+
 /* The bit that marks the parking epoll's events in the poller's epoll. */
 #define AFDIO__PARKED_TAG EPOLLRDNORM
-
-/* 1 when fd is a TCP socket that has never connected or listened: in
- * TCP_CLOSE with neither direction shut down; else 0 (any other
- * descriptor, or a failed query). One getsockopt(), plus a poll() for a
- * socket in TCP_CLOSE. */
-int afdio__parked_unconnected(int fd);
 
 /* Creates the parking epoll and watches it from epfd; *out gets it.
  * Errors: AFDIO_EMFILE; AFDIO_ENOMEM; AFDIO_EIO. */

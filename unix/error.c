@@ -71,3 +71,8 @@ int afdio__unix_error(int errnum) {
 #endif
   return AFDIO_EIO;
 }
+
+int afdio__unix_create_error(int errnum) {
+  int err = afdio__unix_error(errnum);
+  return err == AFDIO_EMFILE || err == AFDIO_ENOMEM ? err : AFDIO_EIO;
+}

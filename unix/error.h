@@ -10,4 +10,9 @@
  * AFDIO_ENOTSOCK themselves, since only there it means "cannot be watched". */
 int afdio__unix_error(int errnum);
 
+/* For a call that creates a descriptor (epoll_create1, kqueue, eventfd,
+ * pipe): AFDIO_EMFILE or AFDIO_ENOMEM as afdio__unix_error() says, any
+ * other failure AFDIO_EIO, the codes afdio.h documents for creation. */
+int afdio__unix_create_error(int errnum);
+
 #endif

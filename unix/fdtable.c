@@ -67,3 +67,7 @@ void afdio__fdtable_clear(afdio__fdtable_t *table, int fd) {
   if (fd >= 0 && (size_t)fd < table->size)
     table->entries[fd].interest = 0;
 }
+
+int afdio__fdtable_registered(const afdio__fdtable_t *table, int fd) {
+  return afdio__fdtable_get(table, fd, NULL) == 0 ? AFDIO_ENOENT : 0;
+}

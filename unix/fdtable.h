@@ -31,6 +31,10 @@ void afdio__fdtable_set(afdio__fdtable_t *table, int fd, uint32_t interest,
 uint32_t afdio__fdtable_get(const afdio__fdtable_t *table, int fd,
                             uint64_t *token);
 
+/* 0 when fd has an entry, else AFDIO_ENOENT: afdio_poller_rearm()'s
+ * answer on the backends whose kernel re-arms edges by itself. */
+int afdio__fdtable_registered(const afdio__fdtable_t *table, int fd);
+
 /* Forgets fd. */
 void afdio__fdtable_clear(afdio__fdtable_t *table, int fd);
 

@@ -1,5 +1,5 @@
-/* The kqueue backend (macOS, FreeBSD and the other BSDs). Same structure
- * as unix/epoll.c, function by function. A registration is one or two
+/* The kqueue backend (macOS, FreeBSD and the other BSDs). It fills
+ * core/backend.h, as unix/epoll.c does. A registration is one or two
  * knotes: EVFILT_READ for READABLE/PRIORITY, EVFILT_WRITE for WRITABLE.
  * EV_CLEAR is edge mode, EV_DISPATCH oneshot mode (the knote is disabled
  * after its event and kept, so deregister still finds it), EVFILT_USER the
@@ -11,8 +11,6 @@
  * the kernel when it may be stale (see kqueue__still_registered). */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <sys/types.h> /* before sys/event.h on the older BSDs */
 #include <sys/event.h>
@@ -20,14 +18,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "afdio.h"
-#include "core/pipe_name.h"
-#include "core/interest.h"
-#include "core/timer.h"
-#include "unix/deadline.h"
+#include "core/backend.h"
 #include "unix/error.h"
 #include "unix/fdtable.h"
-#include "unix/waiters.h"
 #include "unix/wakefd.h"
 
 /* The 64-bit token travels in udata, a pointer. A 32-bit kqueue target
@@ -42,32 +35,24 @@ _Static_assert(sizeof(void *) >= sizeof(uint64_t),
 #define KQUEUE__BATCH 128
 
 /* The longest single kevent() wait, in seconds; longer waits loop until
- * their deadline, so a huge finite timeout never turns into an infinite
- * one (and time_t never overflows). */
+ * their deadline (core/poller.c), so a huge finite timeout never turns
+ * into an infinite one (and time_t never overflows). */
 #define KQUEUE__MAX_SECONDS (INT64_C(86400) * 365)
 
 struct afdio_poller {
+  afdio__poller_base_t base; /* base.lock guards table */
   int kq;
-  pthread_mutex_t lock; /* guards table and wakers, never held in a wait */
   afdio__fdtable_t *table;
-  afdio_waker_t *wakers;
-  afdio__waiters_t waiters;
   afdio__wakefd_t closing; /* only without EVFILT_USER; else both -1 */
-  afdio__timers_t *timers; /* core/timer.c's, NULL until the first timer */
 };
 
 struct afdio_waker {
-  afdio_poller_t *poller;
+  afdio__waker_base_t base;
   uint64_t token;
   afdio__wakefd_t wakefd; /* only without EVFILT_USER; else both -1 */
-  afdio_waker_t *prev, *next;
 };
 
-const char *afdio_backend(void) { return "kqueue"; }
-
-afdio__timers_t **afdio__poller_timers(afdio_poller_t *p) {
-  return &p->timers;
-}
+const char afdio__backend_name[] = "kqueue";
 
 /* ------------------------------------------------------------------------ */
 /* Bits at the boundary                                                      */
@@ -123,15 +108,9 @@ static int kqueue__change_error(int errnum) {
   }
 }
 
-/* Arguments, then the descriptor: a regular file or a directory is always
- * "ready" for kqueue, but epoll refuses it, so it is refused here too. */
-static int kqueue__check(afdio_poller_t *poller, afdio_socket_t socket,
-                         uint32_t interest) {
-  if (poller == NULL || socket < 0)
-    return AFDIO_EINVAL;
-  int err = afdio__interest_check(interest);
-  if (err != 0)
-    return err;
+/* The descriptor: a regular file or a directory is always "ready" for
+ * kqueue, but epoll refuses it, so it is refused here too. */
+static int kqueue__check(afdio_socket_t socket) {
   struct stat st;
   if (fstat(socket, &st) != 0)
     return errno == EBADF ? AFDIO_EBADF : AFDIO_EIO;
@@ -229,7 +208,7 @@ static int kqueue__closing_add(afdio_poller_t *poller) {
   return got == AFDIO_ENOMEM || errnum == ENOMEM ? AFDIO_ENOMEM : AFDIO_EIO;
 }
 
-static void kqueue__closing_trigger(afdio_poller_t *poller) {
+void afdio__backend_wake_all(afdio_poller_t *poller) {
 #if defined(EVFILT_USER)
   struct kevent change;
   kqueue__closing_change(poller, &change, 0, NOTE_TRIGGER);
@@ -249,75 +228,35 @@ static int kqueue__is_closing_event(const afdio_poller_t *poller,
 #endif
 }
 
-int afdio_poller_new(afdio_poller_t **out) {
-  if (out == NULL)
-    return AFDIO_EINVAL;
-  *out = NULL;
+/* On failure, what was made is released by afdio__backend_free(). */
+int afdio__backend_new(afdio_poller_t **out) {
   afdio_poller_t *poller = calloc(1, sizeof *poller);
   if (poller == NULL)
     return AFDIO_ENOMEM;
-  int err = afdio__fdtable_new(&poller->table);
-  if (err != 0)
-    goto fail_table;
   poller->closing.read_fd = poller->closing.write_fd = -1;
-  if (pthread_mutex_init(&poller->lock, NULL) != 0) {
-    err = AFDIO_ENOMEM;
-    goto fail_lock;
-  }
   poller->kq = kqueue__open();
-  if (poller->kq < 0) {
-    err = afdio__unix_error(errno);
-    err = err == AFDIO_EMFILE || err == AFDIO_ENOMEM ? err : AFDIO_EIO;
-    goto fail_kqueue;
+  int err = poller->kq < 0 ? afdio__unix_create_error(errno)
+                           : afdio__fdtable_new(&poller->table);
+  if (err == 0)
+    err = kqueue__closing_add(poller);
+  if (err != 0) {
+    afdio__backend_free(poller);
+    return err;
   }
-  err = kqueue__closing_add(poller);
-  if (err != 0)
-    goto fail_closing;
   *out = poller;
   return 0;
-
-fail_closing:
-  close(poller->kq);
-fail_kqueue:
-  pthread_mutex_destroy(&poller->lock);
-fail_lock:
-  afdio__fdtable_delete(poller->table);
-fail_table:
-  free(poller);
-  return err;
 }
 
-static void kqueue__waker_free(afdio_waker_t *waker) {
-  afdio__wakefd_close(&waker->wakefd);
-  free(waker);
-}
-
-/* Threads blocked in a wait are woken and leave with AFDIO_ECANCELED;
- * nothing is freed before the last one has left (unix/waiters.h). */
-int afdio_poller_delete(afdio_poller_t *poller) {
-  if (poller == NULL)
-    return AFDIO_EINVAL;
-  afdio__poller_gone(poller); /* net/ objects forget it (core/pipe_name.h) */
-  if (afdio__waiters_close(&poller->waiters) > 0) {
-    kqueue__closing_trigger(poller);
-    afdio__waiters_drain(&poller->waiters);
-  }
-  afdio__timers_delete(poller); /* no waiter is left */
-  while (poller->wakers != NULL) {
-    afdio_waker_t *waker = poller->wakers;
-    poller->wakers = waker->next;
-    kqueue__waker_free(waker);
-  }
+void afdio__backend_free(afdio_poller_t *poller) {
   afdio__wakefd_close(&poller->closing);
-  close(poller->kq);
-  pthread_mutex_destroy(&poller->lock);
+  if (poller->kq >= 0)
+    close(poller->kq);
   afdio__fdtable_delete(poller->table);
   free(poller);
-  return 0;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Registrations                                                             */
+/* Registrations (under the lock)                                            */
 
 /* Whether the knotes behind a table entry still exist. Closing a fd drops
  * its knotes, and the number may come back as a new descriptor: then the
@@ -382,20 +321,17 @@ static int kqueue__delete(afdio_poller_t *poller, afdio_socket_t socket,
   return missing == got ? AFDIO_ENOENT : 0;
 }
 
-int afdio_poller_register(afdio_poller_t *poller, afdio_socket_t socket,
-                          uint64_t token, uint32_t interest) {
-  int err = kqueue__check(poller, socket, interest);
-  if (err != 0)
-    return err;
-  pthread_mutex_lock(&poller->lock);
-  err = afdio__fdtable_reserve(poller->table, socket);
+int afdio__backend_add(afdio_poller_t *poller, afdio_socket_t socket,
+                       uint64_t token, uint32_t interest) {
+  int err = kqueue__check(socket);
+  if (err == 0)
+    err = afdio__fdtable_reserve(poller->table, socket);
   if (err == 0 && kqueue__still_registered(poller, socket))
     err = AFDIO_EEXIST;
   if (err == 0)
     err = kqueue__add(poller, socket, token, interest);
   if (err == 0)
     afdio__fdtable_set(poller->table, socket, interest, token);
-  pthread_mutex_unlock(&poller->lock);
   return err;
 }
 
@@ -404,12 +340,11 @@ int afdio_poller_register(afdio_poller_t *poller, afdio_socket_t socket,
  * new ones added. Adding a knote evaluates readiness at once: a oneshot
  * registration is armed again and an edge one reports what holds now. A
  * closed fd is "not registered" (AFDIO_ENOENT), as on every backend. */
-int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
-                            uint64_t token, uint32_t interest) {
-  int err = kqueue__check(poller, socket, interest);
+int afdio__backend_modify(afdio_poller_t *poller, afdio_socket_t socket,
+                          uint64_t token, uint32_t interest) {
+  int err = kqueue__check(socket);
   if (err != 0 && err != AFDIO_EBADF)
     return err;
-  pthread_mutex_lock(&poller->lock);
   uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
   if (err == 0)
     err = entry == 0 ? AFDIO_ENOENT : kqueue__delete(poller, socket, entry);
@@ -421,50 +356,44 @@ int afdio_poller_reregister(afdio_poller_t *poller, afdio_socket_t socket,
     afdio__fdtable_set(poller->table, socket, interest, token);
   else
     afdio__fdtable_clear(poller->table, socket);
-  pthread_mutex_unlock(&poller->lock);
   return err;
 }
 
+/* A knote with EV_CLEAR fires again at the next change without help, so
+ * a rearm asks nothing of kqueue; whether the socket is registered is the
+ * table's answer. */
+int afdio__backend_rearm(afdio_poller_t *poller, afdio_socket_t socket,
+                         uint32_t events) {
+  (void)events;
+  return afdio__fdtable_registered(poller->table, socket);
+}
+
 /* EV_DELETE also drops an event already queued for the knote. */
-int afdio_poller_deregister(afdio_poller_t *poller, afdio_socket_t socket) {
-  if (poller == NULL || socket < 0)
-    return AFDIO_EINVAL;
-  pthread_mutex_lock(&poller->lock);
+int afdio__backend_remove(afdio_poller_t *poller, afdio_socket_t socket) {
   uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
   int err = entry == 0 ? AFDIO_ENOENT : kqueue__delete(poller, socket, entry);
   afdio__fdtable_clear(poller->table, socket);
-  pthread_mutex_unlock(&poller->lock);
   return err < 0 && err != AFDIO_ENOENT ? AFDIO_EIO : err;
-}
-
-/* EV_CLEAR reports the next change by itself: nothing to do in the kernel.
- * Only the answer "is it registered?" comes from the table. */
-int afdio_poller_rearm(afdio_poller_t *poller, afdio_socket_t socket,
-                       uint32_t events) {
-  if (poller == NULL || socket < 0)
-    return AFDIO_EINVAL;
-  int err = afdio__rearm_check(events);
-  if (err != 0)
-    return err;
-  pthread_mutex_lock(&poller->lock);
-  uint32_t interest = afdio__fdtable_get(poller->table, socket, NULL);
-  pthread_mutex_unlock(&poller->lock);
-  return interest == 0 ? AFDIO_ENOENT : 0;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Waiting                                                                   */
 
-/* One kevent() of up to *timeout (NULL: forever), for at most one batch.
- * It must be one call: a second call in the same wait would report every
- * level registration again (kqueue queues it anew once reported). Returns
- * the count, 0 when nothing came or a signal interrupted the call, or
- * AFDIO_EIO. */
-static int kqueue__collect(afdio_poller_t *poller, afdio_event_t *events,
-                           int capacity, const struct timespec *timeout) {
+/* One kevent() of up to timeout_ns, for at most one batch. The closing
+ * knote's event is never reported. */
+int afdio__backend_collect(afdio_poller_t *poller, afdio_event_t *events,
+                           int room, int64_t timeout_ns) {
   struct kevent native[KQUEUE__BATCH];
-  int max = capacity < KQUEUE__BATCH ? capacity : KQUEUE__BATCH;
-  int n = kevent(poller->kq, NULL, 0, native, max, timeout);
+  struct timespec ts, *tp = NULL;
+  if (timeout_ns >= 0) {
+    int64_t seconds = timeout_ns / INT64_C(1000000000);
+    ts.tv_sec = (time_t)(seconds > KQUEUE__MAX_SECONDS ? KQUEUE__MAX_SECONDS
+                                                       : seconds);
+    ts.tv_nsec = (long)(timeout_ns % INT64_C(1000000000));
+    tp = &ts;
+  }
+  int max = room < KQUEUE__BATCH ? room : KQUEUE__BATCH;
+  int n = kevent(poller->kq, NULL, 0, native, max, tp);
   if (n < 0)
     return errno == EINTR ? 0 : AFDIO_EIO;
   int out = 0;
@@ -477,64 +406,6 @@ static int kqueue__collect(afdio_poller_t *poller, afdio_event_t *events,
     out++;
   }
   return out;
-}
-
-/* The timespec for the next kevent(): NULL forever, zero for a poll, else
- * what remains of the deadline, capped, or less when a timer is due first
- * (*round: for the kevent() capacity and afdio__timers_collect()). */
-static const struct timespec *
-kqueue__next_timeout(afdio_poller_t *poller, int64_t timeout_ms,
-                     int64_t deadline, struct timespec *ts, int cap,
-                     afdio__timers_round_t *round) {
-  int64_t left = timeout_ms <= 0 ? timeout_ms
-                                 : afdio__deadline_remaining_ns(deadline);
-  int64_t want = left <= 0 ? left : afdio__deadline_ns_to_ms(left, INT_MAX);
-  int64_t ms = afdio__timers_wait_ms(poller, want, cap, round);
-  if (ms != want)
-    left = ms * INT64_C(1000000);
-  if (left < 0)
-    return NULL;
-  int64_t seconds = left / INT64_C(1000000000);
-  if (seconds > KQUEUE__MAX_SECONDS)
-    seconds = KQUEUE__MAX_SECONDS;
-  ts->tv_sec = (time_t)seconds;
-  ts->tv_nsec = (long)(left % INT64_C(1000000000));
-  return ts;
-}
-
-/* The wait proper; a poller being deleted ends it with AFDIO_ECANCELED. */
-static int kqueue__wait(afdio_poller_t *poller, afdio_event_t *events,
-                        int capacity, int64_t timeout_ms) {
-  int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
-  for (;;) {
-    struct timespec ts;
-    afdio__timers_round_t round;
-    const struct timespec *tp = kqueue__next_timeout(
-        poller, timeout_ms, deadline, &ts, capacity, &round);
-    int n = round.room > 0 ? kqueue__collect(poller, events, round.room, tp)
-                           : 0;
-    n = afdio__timers_collect(poller, events, n, capacity, &round);
-    if (afdio__waiters_closing(&poller->waiters))
-      return AFDIO_ECANCELED;
-    if (n != 0)
-      return n;
-    if (timeout_ms == 0)
-      return 0;
-    if (timeout_ms > 0 && afdio__deadline_remaining_ns(deadline) == 0)
-      return 0;
-  }
-}
-
-int afdio_poller_wait(afdio_poller_t *poller, afdio_event_t *events,
-                      size_t capacity, int64_t timeout_ms) {
-  if (poller == NULL || events == NULL || capacity == 0)
-    return AFDIO_EINVAL;
-  if (!afdio__waiters_enter(&poller->waiters))
-    return AFDIO_ECANCELED;
-  int n = kqueue__wait(poller, events, capacity > INT_MAX ? INT_MAX : (int)capacity,
-                     timeout_ms);
-  afdio__waiters_leave(&poller->waiters);
-  return n;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -558,7 +429,7 @@ static int kqueue__waker_add(afdio_waker_t *waker) {
   EV_SET(&change, waker->wakefd.read_fd, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0,
          udata);
 #endif
-  int got = kqueue__apply(waker->poller->kq, &change, 1);
+  int got = kqueue__apply(waker->base.poller->kq, &change, 1);
   if (got < 0)
     return got == AFDIO_ENOMEM || got == AFDIO_EMFILE ? got : AFDIO_EIO;
   int errnum = got == 1 ? kqueue__receipt_errno(&change) : 0;
@@ -567,29 +438,20 @@ static int kqueue__waker_add(afdio_waker_t *waker) {
   return 0;
 }
 
-int afdio_waker_new(afdio_poller_t *poller, uint64_t token,
-                    afdio_waker_t **out) {
-  if (out != NULL)
-    *out = NULL;
-  if (poller == NULL || out == NULL)
-    return AFDIO_EINVAL;
+int afdio__backend_waker_new(afdio_poller_t *poller, uint64_t token,
+                             afdio_waker_t **out) {
   afdio_waker_t *waker = calloc(1, sizeof *waker);
   if (waker == NULL)
     return AFDIO_ENOMEM;
-  waker->poller = poller;
+  waker->base.poller = poller;
   waker->token = token;
   waker->wakefd.read_fd = waker->wakefd.write_fd = -1;
   int err = kqueue__waker_add(waker);
   if (err != 0) {
-    kqueue__waker_free(waker);
+    afdio__wakefd_close(&waker->wakefd);
+    free(waker);
     return err;
   }
-  pthread_mutex_lock(&poller->lock);
-  waker->next = poller->wakers;
-  if (waker->next != NULL)
-    waker->next->prev = waker;
-  poller->wakers = waker;
-  pthread_mutex_unlock(&poller->lock);
   *out = waker;
   return 0;
 }
@@ -597,15 +459,13 @@ int afdio_waker_new(afdio_poller_t *poller, uint64_t token,
 /* A trigger is not a registration change, so no receipt is asked for. It
  * carries the token again: FreeBSD stores the udata of every change made
  * to an existing knote, a trigger included. */
-int afdio_waker_wake(afdio_waker_t *waker) {
-  if (waker == NULL)
-    return AFDIO_EINVAL;
+int afdio__backend_waker_wake(afdio_waker_t *waker) {
 #if defined(EVFILT_USER)
   struct kevent change;
   void *udata = (void *)(uintptr_t)waker->token;
   EV_SET(&change, (uintptr_t)waker, EVFILT_USER, 0, NOTE_TRIGGER, 0, udata);
   /* EINTR: interrupted after applying its change. */
-  if (kevent(waker->poller->kq, &change, 1, NULL, 0, NULL) == 0 ||
+  if (kevent(waker->base.poller->kq, &change, 1, NULL, 0, NULL) == 0 ||
       errno == EINTR)
     return 0;
   return AFDIO_EIO;
@@ -615,23 +475,12 @@ int afdio_waker_wake(afdio_waker_t *waker) {
 }
 
 /* Deleting the knote (or closing the pipe) drops its queued event. */
-int afdio_waker_delete(afdio_waker_t *waker) {
-  if (waker == NULL)
-    return AFDIO_EINVAL;
-  afdio_poller_t *poller = waker->poller;
-  pthread_mutex_lock(&poller->lock);
-  if (waker->prev != NULL)
-    waker->prev->next = waker->next;
-  else
-    poller->wakers = waker->next;
-  if (waker->next != NULL)
-    waker->next->prev = waker->prev;
-  pthread_mutex_unlock(&poller->lock);
+void afdio__backend_waker_free(afdio_waker_t *waker) {
 #if defined(EVFILT_USER)
   struct kevent change;
   EV_SET(&change, (uintptr_t)waker, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-  kqueue__apply(poller->kq, &change, 1);
+  kqueue__apply(waker->base.poller->kq, &change, 1);
 #endif
-  kqueue__waker_free(waker);
-  return 0;
+  afdio__wakefd_close(&waker->wakefd);
+  free(waker);
 }

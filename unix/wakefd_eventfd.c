@@ -14,8 +14,7 @@
 int afdio__wakefd_open(afdio__wakefd_t *wakefd) {
   int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd < 0) {
-    int err = afdio__unix_error(errno);
-    return err == AFDIO_EMFILE || err == AFDIO_ENOMEM ? err : AFDIO_EIO;
+    return afdio__unix_create_error(errno);
   }
   wakefd->read_fd = fd;
   wakefd->write_fd = fd;
@@ -42,6 +41,14 @@ int afdio__wakefd_signal(const afdio__wakefd_t *wakefd) {
       return AFDIO_EIO;
   }
   return AFDIO_EIO;
+}
+
+int afdio__wakefd_drain(const afdio__wakefd_t *wakefd) {
+  uint64_t value;
+  ssize_t n;
+  while ((n = read(wakefd->read_fd, &value, sizeof value)) < 0 && errno == EINTR) {
+  }
+  return n == (ssize_t)sizeof value;
 }
 
 void afdio__wakefd_close(afdio__wakefd_t *wakefd) {

@@ -26,8 +26,7 @@ static int wakefd__configure(int fd) {
 int afdio__wakefd_open(afdio__wakefd_t *wakefd) {
   int fds[2];
   if (pipe(fds) < 0) {
-    int err = afdio__unix_error(errno);
-    return err == AFDIO_EMFILE || err == AFDIO_ENOMEM ? err : AFDIO_EIO;
+    return afdio__unix_create_error(errno);
   }
   if (wakefd__configure(fds[0]) < 0 || wakefd__configure(fds[1]) < 0) {
     close(fds[0]);
@@ -39,13 +38,19 @@ int afdio__wakefd_open(afdio__wakefd_t *wakefd) {
   return 0;
 }
 
-static void wakefd__drain(int fd) {
+/* Reads until the pipe is empty (bounded: signals keep coming from other
+ * threads); 1 when it held anything. */
+static int wakefd__drain(int fd) {
   char buf[256];
+  int got = 0;
   for (int i = 0; i < 1024; i++) {
     ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0 && !(n < 0 && errno == EINTR))
-      return;
+    if (n > 0)
+      got = 1;
+    else if (!(n < 0 && errno == EINTR))
+      break;
   }
+  return got;
 }
 
 int afdio__wakefd_signal(const afdio__wakefd_t *wakefd) {
@@ -60,6 +65,10 @@ int afdio__wakefd_signal(const afdio__wakefd_t *wakefd) {
       return AFDIO_EIO;
   }
   return AFDIO_EIO;
+}
+
+int afdio__wakefd_drain(const afdio__wakefd_t *wakefd) {
+  return wakefd__drain(wakefd->read_fd);
 }
 
 void afdio__wakefd_close(afdio__wakefd_t *wakefd) {

@@ -7,8 +7,8 @@ set -eu
 mode=$1 out=$2
 cd "$(dirname "$0")/../.."
 mkdir -p "$out"
-lib="core/error.c core/timer.c unix/error.c unix/fdtable.c unix/deadline.c
-     unix/wakefd_eventfd.c unix/waiters.c unix/epoll_parked.c unix/epoll.c
+lib="core/error.c core/timer.c unix/error.c unix/fdtable.c core/deadline.c core/poller.c
+     unix/wakefd_eventfd.c core/waiters.c unix/unconnected.c unix/epoll_parked.c unix/epoll.c
      unix/socket.c net/addr.c net/socket.c net/option.c
      net/listener.c net/stream.c net/datagram.c"
 flags="-g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fno-omit-frame-pointer

@@ -1,5 +1,5 @@
-/* Counting the threads inside a wait: see unix/waiters.h. */
-#include "unix/waiters.h"
+/* Counting the threads inside a wait: see core/waiters.h. */
+#include "core/waiters.h"
 
 #include <time.h>
 

@@ -1,8 +1,9 @@
-/* Wait deadlines on the monotonic clock, for the Unix backends' wait loops:
- * a wait interrupted by a signal, or woken early by the kernel, goes on for
- * what remains, and a huge timeout stays finite (it saturates). */
-#ifndef AFDIO_UNIX_DEADLINE_H
-#define AFDIO_UNIX_DEADLINE_H
+/* Wait deadlines on the monotonic clock (afdio__sys_now_ns(): CLOCK_MONOTONIC
+ * on Unix, QueryPerformanceCounter on Windows), for every backend's wait
+ * loop: a wait interrupted by a signal, or woken early by the kernel, goes
+ * on for what remains, and a huge timeout stays finite (it saturates). */
+#ifndef AFDIO_CORE_DEADLINE_H
+#define AFDIO_CORE_DEADLINE_H
 
 #include <stdint.h>
 
@@ -15,6 +16,6 @@ int64_t afdio__deadline_remaining_ns(int64_t deadline);
 
 /* Nanoseconds rounded UP to whole milliseconds, at most max_ms: a wait of
  * the result never ends before the nanoseconds have passed, unless capped. */
-int afdio__deadline_ns_to_ms(int64_t ns, int max_ms);
+int64_t afdio__deadline_ns_to_ms(int64_t ns, int64_t max_ms);
 
 #endif

@@ -1,8 +1,9 @@
-/* The threads inside afdio_poller_wait() of one Unix poller, counted so
- * that afdio_poller_delete() can wake them and free the poller only after
- * the last one has left (as wepoll's epoll_close does for its port). Used
- * by unix/epoll.c and unix/kqueue.c; each backend wakes its waiters its own
- * way (a level-triggered wake descriptor, a user knote), then drains.
+/* The threads inside afdio_poller_wait() of one poller, counted so that
+ * afdio_poller_delete() can wake them and free the poller only after the
+ * last one has left (as wepoll's epoll_close does for its port). Used by
+ * core/poller.c for every backend that fills core/backend.h (each wakes its
+ * waiters its own way: afdio__backend_wake_all()), then drains. The
+ * Windows selector counts its waiters under its own lock instead.
  *
  * The hot path is two atomic additions per wait and two loads, no lock: a
  * waiter counts itself in, then looks at the closing flag; delete sets the
@@ -11,8 +12,8 @@
  * for it. A waiter touches nothing of the poller after counting itself
  * out. A call that only begins while delete runs is the caller's race, as
  * for free(). */
-#ifndef AFDIO_UNIX_WAITERS_H
-#define AFDIO_UNIX_WAITERS_H
+#ifndef AFDIO_CORE_WAITERS_H
+#define AFDIO_CORE_WAITERS_H
 
 typedef struct afdio__waiters {
   int count;   /* threads inside a wait */
