@@ -35,7 +35,7 @@ need = @missing=""; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
 
-.PHONY: all setup setup-zig build cross examples demo test test-native test-windows test-consumer \
+.PHONY: all setup setup-zig build cross examples demo test test-native test-native-poll test-windows test-consumer \
         check-asan check-valgrind check-tsan soak fuzz fuzz-replay bench clean
 
 all: build
@@ -68,6 +68,7 @@ test: setup-zig
 	$(call need,$(TEST_PACKAGES))
 	@rc=0; \
 	echo "== native tests"; $(ZIG) build test-native $(ZIGFLAGS) || rc=1; \
+	echo "== native tests on the poll(2) backend"; $(ZIG) build test-native-poll $(ZIGFLAGS) || rc=1; \
 	echo "== Windows tests under Wine"; $(ZIG) build test-windows $(ZIGFLAGS) || rc=1; \
 	echo "== a project that uses afdio (examples/consumer)"; $(MAKE) --no-print-directory test-consumer || rc=1; \
 	exit $$rc
@@ -75,6 +76,11 @@ test: setup-zig
 test-native: setup-zig
 	$(call need,libcriterion-dev bc)
 	$(ZIG) build test-native $(ZIGFLAGS)
+
+# The native suite against the poll(2) backend (epoll replaced).
+test-native-poll: setup-zig
+	$(call need,libcriterion-dev bc)
+	$(ZIG) build test-native-poll $(ZIGFLAGS)
 
 test-windows: setup-zig
 	$(call need,wine bc)

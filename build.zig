@@ -76,6 +76,16 @@ const kqueue_sources = [_][]const u8{
     "unix/socket.c",
 };
 
+/// poll(2): Unix systems with neither epoll nor kqueue, and Linux with
+/// -Dbackend=poll. The wake descriptor is an eventfd on Linux, a pipe
+/// elsewhere (pollWakefd).
+const poll_sources = [_][]const u8{
+    "unix/error.c",
+    "unix/unconnected.c",
+    "unix/poll.c",
+    "unix/socket.c",
+};
+
 /// Targets with no backend yet.
 const none_sources = [_][]const u8{
     "core/none.c",
@@ -162,15 +172,31 @@ const unix_flags = [_][]const u8{
     "-D_GNU_SOURCE", // accept4, SOCK_CLOEXEC, eventfd on Linux; harmless elsewhere
 };
 
-pub const Backend = enum { afd, epoll, kqueue, none };
+pub const Backend = enum { afd, epoll, kqueue, poll, none };
 
-fn backendOf(t: std.Target) Backend {
+/// The backend a target gets by default.
+pub fn backendOf(t: std.Target) Backend {
     return switch (t.os.tag) {
         .windows => .afd,
         .linux => .epoll,
         .macos, .ios, .freebsd, .netbsd, .openbsd, .dragonfly => .kqueue,
+        .illumos, .solaris, .haiku, .aix, .hurd => .poll,
         else => .none,
     };
+}
+
+/// -Dbackend: read once in build(). Only poll(2) may replace a target's own
+/// backend, and only epoll or kqueue (every such Unix has poll); other
+/// targets built in the same run (the Windows tests) keep theirs.
+pub var backend_override: ?Backend = null;
+
+fn backendFor(t: std.Target, forced: ?Backend) Backend {
+    const native = backendOf(t);
+    const want = forced orelse backend_override orelse return native;
+    if (want == native) return native;
+    if (want != .poll)
+        std.debug.panic("-Dbackend={s}: only poll can be forced", .{@tagName(want)});
+    return if (native == .epoll or native == .kqueue) .poll else native;
 }
 
 fn concat(b: *std.Build, lists: []const []const []const u8) []const []const u8 {
@@ -182,10 +208,16 @@ pub fn cFlags(b: *std.Build, t: std.Target, extra: []const []const u8) []const [
 }
 
 pub fn libSources(b: *std.Build, t: std.Target) []const []const u8 {
-    const backend: []const []const u8 = switch (backendOf(t)) {
+    return libSourcesFor(b, t, null);
+}
+
+pub fn libSourcesFor(b: *std.Build, t: std.Target, forced: ?Backend) []const []const u8 {
+    const wakefd: []const []const u8 = if (t.os.tag == .linux) &.{"unix/wakefd_eventfd.c"} else &.{"unix/wakefd_pipe.c"};
+    const backend: []const []const u8 = switch (backendFor(t, forced)) {
         .afd => concat(b, &.{ &afd_sources, &iocp_sources }),
         .epoll => concat(b, &.{ &poller_sources, &epoll_sources, &pipe_unix_sources }),
         .kqueue => concat(b, &.{ &poller_sources, &kqueue_sources, &pipe_unix_sources }),
+        .poll => concat(b, &.{ &poller_sources, &poll_sources, wakefd, &pipe_unix_sources }),
         .none => &none_sources,
     };
     return concat(b, &.{ &core_sources, backend, &net_sources });
@@ -216,6 +248,8 @@ pub const LibOptions = struct {
     /// the DLL's import library is afdio.lib, so the static library is then
     /// named afdio_static.lib (libuv does the same with uv_a.lib).
     beside_dll: bool = false,
+    /// null: the target's own backend, or -Dbackend.
+    backend: ?Backend = null,
 };
 
 pub fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
@@ -232,7 +266,7 @@ pub fn addAfdio(b: *std.Build, o: LibOptions) *std.Build.Step.Compile {
         extra.append(b.allocator, "-DAFDIO_BUILDING_DLL") catch @panic("OOM");
     if (o.poll_group_size orelse poll_group_size) |n|
         extra.append(b.allocator, b.fmt("-DAFDIO_POLL_GROUP_SIZE={d}", .{n})) catch @panic("OOM");
-    mod.addCSourceFiles(.{ .files = libSources(b, t), .flags = cFlags(b, t, extra.items) });
+    mod.addCSourceFiles(.{ .files = libSourcesFor(b, t, o.backend), .flags = cFlags(b, t, extra.items) });
     mod.addIncludePath(b.path("include"));
     mod.addIncludePath(b.path("."));
     linkPlatform(mod, t);
@@ -284,9 +318,14 @@ pub fn testFlags(b: *std.Build, t: std.Target) []const []const u8 {
 /// Builds one executable per test file for the target: Criterion natively,
 /// the shim runner on Windows.
 pub fn addTestExes(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode, names: []const []const u8) []*std.Build.Step.Compile {
+    return addTestExesOn(b, target, optimize, names, null);
+}
+
+/// As addTestExes, against the given backend (null: the target's own).
+pub fn addTestExesOn(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode, names: []const []const u8, backend: ?Backend) []*std.Build.Step.Compile {
     const t = target.result;
     const windows = t.os.tag == .windows;
-    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static, .installed = false });
+    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static, .installed = false, .backend = backend });
     const exes = b.allocator.alloc(*std.Build.Step.Compile, names.len) catch @panic("OOM");
     for (names, exes) |name, *exe| {
         const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
@@ -340,6 +379,7 @@ pub fn build(b: *std.Build) void {
     const optimize = b.standardOptimizeOption(.{});
     poll_group_size = b.option(u32, "poll-group-size", "Windows: sockets per AFD handle (default 32); bench-cancel measures only this size");
     if (poll_group_size) |n| if (n == 0) std.debug.panic("-Dpoll-group-size must be at least 1", .{});
+    backend_override = b.option(Backend, "backend", "Force a backend: poll replaces epoll or kqueue (default: the target's own)");
 
     // The library, static and shared, for the chosen target. Both by
     // default; a project that depends on afdio picks one with .linkage, so
@@ -374,12 +414,19 @@ pub fn build(b: *std.Build) void {
     test_windows.dependOn(&addSuiteRun(b, "windows", filter, windows_exes).step);
     test_windows.dependOn(compat.windows_check);
     if (compat.native_check) |step| test_native.dependOn(step);
-    const test_step = b.step("test", "Run both halves: native and Windows under Wine");
+    // The native suite a second time, on the poll(2) backend (the host's
+    // epoll or kqueue replaced).
+    const poll_exes = addTestExesOn(b, native, optimize, native_names, .poll);
+    const test_native_poll = b.step("test-native-poll", "Build and run the native tests against the poll(2) backend");
+    test_native_poll.dependOn(&addSuiteRun(b, "native-poll", filter, poll_exes).step);
+    const test_step = b.step("test", "Run both halves: native (its own backend and poll) and Windows under Wine");
     test_step.dependOn(test_native);
+    test_step.dependOn(test_native_poll);
     test_step.dependOn(test_windows);
 
     const test_build = b.step("test-build", "Build every test executable, run none");
     for (native_exes) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/native" } } }).step);
+    for (poll_exes) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/native-poll" } } }).step);
     for (windows_exes) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/windows" } } }).step);
 
     // Developer-only steps, each in build/<name>.zig.

@@ -243,6 +243,34 @@ Test(poller_threads, reregister_from_another_thread_reaches_a_blocked_wait, T) {
   cr_assert_lt(took, 2000.0, "the event came %.1f ms after reregister", took);
 }
 
+/* Edge mode with raw I/O: after a drain, the rearm made on would-block
+ * reaches a wait already blocked in another thread (on poll(2) and AFD the
+ * rearm is what lets the next readiness through; epoll and kqueue see the
+ * new data's edge by themselves). */
+Test(poller_threads, rearm_from_another_thread_reaches_a_blocked_wait, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t a, b;
+  pair(&a, &b);
+  util_send_all(b, 1);
+  cr_assert_eq(afdio_poller_register(p, a, 13, AFDIO_READABLE), 0);
+  util_expect_event(p, 13, AFDIO_READABLE, 2000);
+  int eof = 0;
+  cr_assert_eq(util_drain(a, &eof), 1);
+  util_blocked_wait_t bw = {.result = -100};
+  util_thread_t *t = start_blocked_wait(&bw, p);
+  double t0 = util_now_ms();
+  util_send_all(b, 1);
+  int readable = util_wait_readable(a, 2000);
+  int rc = afdio_poller_rearm(p, a, AFDIO_READABLE);
+  cr_assert_eq(util_thread_join(t), 0);
+  double took = util_now_ms() - t0;
+  cr_assert_eq(readable, 1);
+  cr_assert_eq(rc, 0, "rearm: %s", afdio_err_name(rc));
+  cr_assert_eq(bw.result, 1, "blocked wait returned %d", bw.result);
+  cr_assert_eq(bw.ev[0].token, (uint64_t)13);
+  cr_assert_lt(took, 2000.0, "the event came %.1f ms after rearm", took);
+}
+
 Test(poller_threads, deregister_from_another_thread_silences_a_blocked_wait,
      T) {
   afdio_poller_t *p = util_poller();

@@ -150,6 +150,9 @@ const char *util_pipe_name(char *buf, size_t size, const char *tag);
 /* 1 when running under Wine (for tests that state a Wine deviation), else 0. */
 int util_is_wine(void);
 
+/* 1 on Linux, whatever the backend (epoll, or poll with -Dbackend=poll). */
+int util_is_linux(void);
+
 /* The number of open descriptors (Unix: /proc/self/fd or /dev/fd) or kernel
  * handles (Windows: NtQuerySystemInformation(SystemExtendedHandleInformation)
  * filtered by this process, as GetProcessHandleCount is a stub returning 0

@@ -332,6 +332,14 @@ long util_pid(void) { return (long)getpid(); }
 
 int util_is_wine(void) { return 0; }
 
+int util_is_linux(void) {
+#if defined(__linux__)
+  return 1;
+#else
+  return 0;
+#endif
+}
+
 double util_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

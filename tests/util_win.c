@@ -360,6 +360,8 @@ int util_is_wine(void) {
   return ntdll != NULL && GetProcAddress(ntdll, "wine_get_version") != NULL;
 }
 
+int util_is_linux(void) { return 0; }
+
 double util_now_ms(void) {
   static LARGE_INTEGER freq;
   LARGE_INTEGER now;
