@@ -35,7 +35,7 @@ need = @missing=""; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
 
-.PHONY: all setup setup-zig build cross examples demo test test-native test-native-poll test-windows test-consumer \
+.PHONY: all setup setup-zig setup-wasmtime build cross examples demo test test-native test-native-poll test-wasi test-windows test-consumer \
         check-asan check-valgrind check-tsan soak fuzz fuzz-replay bench clean
 
 all: build
@@ -46,8 +46,19 @@ setup-zig:
 	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "ziglang==$(ZIG_VERSION)" || exit 1; \
 	fi
 
+# The WASI runtime the WASI tests run in (PyPI's wasmtime embeds one).
+WASMTIME_VERSION := 50.0.1
+setup-wasmtime:
+	@if ! $(PYTHON) -c "import wasmtime" 2>/dev/null; then \
+	  echo "setup: installing wasmtime $(WASMTIME_VERSION) (pip: wasmtime==$(WASMTIME_VERSION))"; \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "wasmtime==$(WASMTIME_VERSION)" || exit 1; \
+	fi
+
+test-wasi: setup-zig setup-wasmtime
+	$(ZIG) build test-wasi $(ZIGFLAGS)
+
 # Everything every target needs (the targets below each install their own).
-setup: setup-zig
+setup: setup-zig setup-wasmtime
 	$(call need,$(ALL_PACKAGES))
 
 build: setup-zig
@@ -64,11 +75,12 @@ demo: setup-zig
 	$(ZIG) build demo $(ZIGFLAGS)
 
 # Every part always runs, so a failure in one still shows the others' results.
-test: setup-zig
+test: setup-zig setup-wasmtime
 	$(call need,$(TEST_PACKAGES))
 	@rc=0; \
 	echo "== native tests"; $(ZIG) build test-native $(ZIGFLAGS) || rc=1; \
 	echo "== native tests on the poll(2) backend"; $(ZIG) build test-native-poll $(ZIGFLAGS) || rc=1; \
+	echo "== WASI tests under wasmtime"; $(ZIG) build test-wasi $(ZIGFLAGS) || rc=1; \
 	echo "== Windows tests under Wine"; $(ZIG) build test-windows $(ZIGFLAGS) || rc=1; \
 	echo "== a project that uses afdio (examples/consumer)"; $(MAKE) --no-print-directory test-consumer || rc=1; \
 	exit $$rc

@@ -86,6 +86,16 @@ const poll_sources = [_][]const u8{
     "unix/socket.c",
 };
 
+/// WASI preview 1 (wasm32-wasi): the poll(2) backend over wasi-libc's
+/// poll(), which is poll_oneoff(); no threads, so no wakers. net/ is not
+/// built there yet (README, "WASI").
+const wasi_sources = [_][]const u8{
+    "unix/error.c",
+    "unix/unconnected.c",
+    "unix/wakefd_none.c",
+    "unix/poll.c",
+};
+
 /// Targets with no backend yet.
 const none_sources = [_][]const u8{
     "core/none.c",
@@ -172,7 +182,7 @@ const unix_flags = [_][]const u8{
     "-D_GNU_SOURCE", // accept4, SOCK_CLOEXEC, eventfd on Linux; harmless elsewhere
 };
 
-pub const Backend = enum { afd, epoll, kqueue, poll, none };
+pub const Backend = enum { afd, epoll, kqueue, poll, wasi, none };
 
 /// The backend a target gets by default.
 pub fn backendOf(t: std.Target) Backend {
@@ -181,6 +191,7 @@ pub fn backendOf(t: std.Target) Backend {
         .linux => .epoll,
         .macos, .ios, .freebsd, .netbsd, .openbsd, .dragonfly => .kqueue,
         .illumos, .solaris, .haiku, .aix, .hurd => .poll,
+        .wasi => .wasi,
         else => .none,
     };
 }
@@ -218,6 +229,7 @@ pub fn libSourcesFor(b: *std.Build, t: std.Target, forced: ?Backend) []const []c
         .epoll => concat(b, &.{ &poller_sources, &epoll_sources, &pipe_unix_sources }),
         .kqueue => concat(b, &.{ &poller_sources, &kqueue_sources, &pipe_unix_sources }),
         .poll => concat(b, &.{ &poller_sources, &poll_sources, wakefd, &pipe_unix_sources }),
+        .wasi => return concat(b, &.{ &core_sources, &poller_sources, &wasi_sources }),
         .none => &none_sources,
     };
     return concat(b, &.{ &core_sources, backend, &net_sources });
@@ -344,6 +356,18 @@ pub fn addTestExesOn(b: *std.Build, target: std.Build.ResolvedTarget, optimize: 
     return exes;
 }
 
+/// tests/wasi/poller.c for wasm32-wasi (no Criterion there: it counts its
+/// own checks and prints the shim runner's summary line).
+fn addWasiTest(b: *std.Build, optimize: std.builtin.OptimizeMode) *std.Build.Step.Compile {
+    const target = b.resolveTargetQuery(std.Target.Query.parse(.{ .arch_os_abi = "wasm32-wasi" }) catch unreachable);
+    const lib = addAfdio(b, .{ .target = target, .optimize = optimize, .linkage = .static });
+    const mod = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
+    mod.addCSourceFiles(.{ .files = &.{"tests/wasi/poller.c"}, .flags = testFlags(b, target.result) });
+    mod.addIncludePath(b.path("include"));
+    mod.linkLibrary(lib);
+    return b.addExecutable(.{ .name = "wasi_poller", .root_module = mod });
+}
+
 /// Runs test executables through tests/run-suite.sh (one line per binary,
 /// a closing count; Windows binaries under Wine).
 pub fn addSuiteRun(b: *std.Build, half: []const u8, filter: []const u8, exes: []const *std.Build.Step.Compile) *std.Build.Step.Run {
@@ -419,10 +443,14 @@ pub fn build(b: *std.Build) void {
     const poll_exes = addTestExesOn(b, native, optimize, native_names, .poll);
     const test_native_poll = b.step("test-native-poll", "Build and run the native tests against the poll(2) backend");
     test_native_poll.dependOn(&addSuiteRun(b, "native-poll", filter, poll_exes).step);
-    const test_step = b.step("test", "Run both halves: native (its own backend and poll) and Windows under Wine");
+    // WASI (preview 1): the poller module under wasmtime (tests/wasi/).
+    const test_wasi = b.step("test-wasi", "Build the WASI test module and run it in wasmtime (pip: wasmtime)");
+    test_wasi.dependOn(&addSuiteRun(b, "wasi", filter, &.{addWasiTest(b, optimize)}).step);
+    const test_step = b.step("test", "Run both halves: native (its own backend and poll) and Windows under Wine, and the WASI module");
     test_step.dependOn(test_native);
     test_step.dependOn(test_native_poll);
     test_step.dependOn(test_windows);
+    test_step.dependOn(test_wasi);
 
     const test_build = b.step("test-build", "Build every test executable, run none");
     for (native_exes) |exe| test_build.dependOn(&b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests/native" } } }).step);

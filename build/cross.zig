@@ -16,6 +16,7 @@ const cross_targets = [_][]const u8{
     "x86_64-macos",
     "aarch64-macos",
     "x86_64-freebsd",
+    "wasm32-wasi", // static only: WASI preview 1 has no shared libraries
 };
 
 const Extra = struct { triple: []const u8, backend: afdio.Backend };
@@ -35,6 +36,7 @@ fn addTarget(b: *std.Build, cross: *std.Build.Step, optimize: std.builtin.Optimi
     const name = if (backend) |be| b.fmt("{s}-{s}", .{ triple, @tagName(be) }) else triple;
     const dir: std.Build.InstallDir = .{ .custom = b.fmt("cross/{s}", .{name}) };
     for ([_]std.builtin.LinkMode{ .static, .dynamic }) |linkage| {
+        if (linkage == .dynamic and t.result.os.tag == .wasi) continue;
         const dll = linkage == .dynamic and t.result.os.tag == .windows;
         cross.dependOn(&b.addInstallArtifact(afdio.addAfdio(b, .{ .target = t, .optimize = optimize, .linkage = linkage, .beside_dll = true, .backend = backend }), .{
             .dest_dir = .{ .override = dir },

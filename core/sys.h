@@ -85,6 +85,23 @@ static inline int64_t afdio__sys_now_ns(void) {
   return c.QuadPart / f.QuadPart * INT64_C(1000000000) +
          c.QuadPart % f.QuadPart * INT64_C(1000000000) / f.QuadPart;
 }
+#elif defined(__wasi__)
+/* WASI preview 1 has no threads (and wasi-libc's pthread_mutex_* are not
+ * linked without them): a lock has nothing to exclude. */
+typedef int afdio__lock_t;
+#define AFDIO__LOCK_INITIALIZER 0
+static inline void afdio__lock_init(afdio__lock_t *l) {
+  *l = 0;
+}
+static inline void afdio__lock_destroy(afdio__lock_t *l) {
+  (void)l;
+}
+static inline void afdio__lock(afdio__lock_t *l) {
+  (void)l;
+}
+static inline void afdio__unlock(afdio__lock_t *l) {
+  (void)l;
+}
 #else
 typedef pthread_mutex_t afdio__lock_t;
 #define AFDIO__LOCK_INITIALIZER PTHREAD_MUTEX_INITIALIZER
@@ -100,8 +117,10 @@ static inline void afdio__lock(afdio__lock_t *l) {
 static inline void afdio__unlock(afdio__lock_t *l) {
   pthread_mutex_unlock(l);
 }
-/* CLOCK_MONOTONIC: every supported Unix has it, and it does not jump when
- * the wall clock is set. */
+#endif
+#if !defined(_WIN32)
+/* CLOCK_MONOTONIC: every supported Unix and WASI have it, and it does not
+ * jump when the wall clock is set. */
 static inline int64_t afdio__sys_now_ns(void) {
   struct timespec ts;
   if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)

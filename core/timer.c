@@ -106,7 +106,11 @@ static int timers__table_new(afdio_poller_t *p, afdio__timers_t **out) {
     return AFDIO_ENOMEM;
   ts->kick_token = (uint64_t)(uintptr_t)ts;
   int err = afdio_waker_new(p, ts->kick_token, &ts->kick);
-  if (err < 0) {
+  /* A backend without wakers (WASI preview 1: no threads) needs none:
+   * no other thread can arm a timer while a wait sleeps. */
+  if (err == AFDIO_ENOSYS)
+    ts->kick = NULL;
+  else if (err < 0) {
     free(ts);
     return err;
   }
@@ -127,7 +131,8 @@ static int timers__table(afdio_poller_t *p, afdio__timers_t **out) {
     __atomic_store_n(afdio__poller_timers(p), *out, __ATOMIC_RELEASE);
     /* A thread already asleep in the wait saw no table and is not counted
      * as a sleeper: wake it once, so it comes back and is. */
-    (void)afdio_waker_wake((*out)->kick);
+    if ((*out)->kick != NULL)
+      (void)afdio_waker_wake((*out)->kick);
   }
   afdio__unlock(&timers__create_lock);
   return err;
@@ -280,7 +285,7 @@ static int timers__arm(afdio_timer_t *t, int64_t deadline, int64_t repeat_ms) {
   timers__set(ts, t, deadline);
   /* A thread asleep in the wait computed its timeout from the earliest
    * deadline it saw: only an earlier one needs to wake it. */
-  int kick = ts->sleepers > 0 && deadline < before;
+  int kick = ts->sleepers > 0 && deadline < before && ts->kick != NULL;
   afdio__unlock(&ts->lock);
   return kick ? afdio_waker_wake(ts->kick) : 0;
 }

@@ -2,7 +2,7 @@
 # Runs test binaries one after another and prints one line per binary and a
 # closing "<half>: N passed, N failed" line; exits non-zero if any test
 # failed or any binary ended without its summary (a crash).
-# Usage: tests/run-suite.sh native|windows <cache-dir> <filter or ""> exe...
+# Usage: tests/run-suite.sh native|windows|wasi <cache-dir> <filter or ""> exe...
 # Each binary gets AFDIO_SUITE_TIMEOUT seconds (default 600) as a last
 # backstop behind the per-test timeouts; make soak raises it.
 set -u
@@ -14,6 +14,10 @@ case "$half" in
 windows)
   . "$here/wine-env.sh" "$cache"
   runner=(wine)
+  ;;
+wasi)
+  # WASI modules run in wasmtime (PyPI), stdin a pipe of the runner.
+  runner=(python3 "$here/wasi/run.py")
   ;;
 native-asan)
   export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"

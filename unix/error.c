@@ -28,7 +28,6 @@
   XX(EINPROGRESS, EINPROGRESS)                                                 \
   XX(EALREADY, EALREADY)                                                       \
   XX(EPIPE, EPIPE)                                                             \
-  XX(ESHUTDOWN, ESHUTDOWN)                                                     \
   XX(EADDRINUSE, EADDRINUSE)                                                   \
   XX(EADDRNOTAVAIL, EADDRNOTAVAIL)                                             \
   XX(EAFNOSUPPORT, EAFNOSUPPORT)                                               \
@@ -43,10 +42,7 @@
   XX(EPERM, EPERM)                                                             \
   XX(ENOTSUP, ENOTSUP)                                                         \
   XX(ECANCELED, ECANCELED)                                                     \
-  XX(EHOSTUNREACH, EHOSTDOWN)                                                  \
-  XX(EAFNOSUPPORT, EPFNOSUPPORT)                                               \
   XX(ENOTSUP, EPROTONOSUPPORT)                                                 \
-  XX(ENOTSUP, ESOCKTNOSUPPORT)                                                 \
   XX(EINVAL, ENOPROTOOPT)                                                      \
   XX(EINVAL, EFAULT)
 
@@ -57,6 +53,23 @@ int afdio__unix_error(int errnum) {
     return AFDIO_##code;
     UNIX_ERROR__TABLE(UNIX_ERROR__CASE)
 #undef UNIX_ERROR__CASE
+  /* Names not every system has (WASI has none of these). */
+#if defined(ESHUTDOWN)
+  case ESHUTDOWN:
+    return AFDIO_ESHUTDOWN;
+#endif
+#if defined(EHOSTDOWN)
+  case EHOSTDOWN:
+    return AFDIO_EHOSTUNREACH;
+#endif
+#if defined(EPFNOSUPPORT)
+  case EPFNOSUPPORT:
+    return AFDIO_EAFNOSUPPORT;
+#endif
+#if defined(ESOCKTNOSUPPORT)
+  case ESOCKTNOSUPPORT:
+    return AFDIO_ENOTSUP;
+#endif
   default:
     break;
   }

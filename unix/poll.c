@@ -70,6 +70,13 @@
 #define POLL__RDHUP 0
 #endif
 
+/* WASI's poll() has no urgent data: PRIORITY is never reported there. */
+#if defined(POLLPRI)
+#define POLL__PRI POLLPRI
+#else
+#define POLL__PRI 0
+#endif
+
 typedef struct poll__reg {
   int fd;
   uint32_t interest; /* as registered, mode included */
@@ -109,7 +116,15 @@ struct afdio_waker {
   uint64_t token;
 };
 
+/* On WASI (preview 1) this is the backend too: wasi-libc's poll() is one
+ * poll_oneoff() call with a subscription per descriptor and one for the
+ * timeout. There are no threads, so no kick descriptor and no wakers
+ * (unix/wakefd_none.c). */
+#if defined(__wasi__)
+const char afdio__backend_name[] = "wasi";
+#else
 const char afdio__backend_name[] = "poll";
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Bits at the boundary                                                      */
@@ -123,7 +138,7 @@ static short poll__native(uint32_t bits) {
   if (bits & AFDIO_WRITABLE)
     native |= POLLOUT;
   if (bits & AFDIO_PRIORITY)
-    native |= POLLPRI;
+    native |= POLL__PRI;
   return native;
 }
 
@@ -134,7 +149,7 @@ static uint32_t poll__events_from_native(short native) {
     events |= AFDIO_READABLE;
   if (native & POLLOUT)
     events |= AFDIO_WRITABLE;
-  if (native & POLLPRI)
+  if (native & POLL__PRI)
     events |= AFDIO_PRIORITY;
   if (native & POLLERR)
     events |= AFDIO_ERROR;
@@ -249,7 +264,7 @@ int afdio__backend_new(afdio_poller_t **out) {
   if (p == NULL)
     return AFDIO_ENOMEM;
   int err = afdio__wakefd_open(&p->kick);
-  if (err != 0) {
+  if (err != 0 && err != AFDIO_ENOSYS) { /* ENOSYS: no threads, no kick */
     free(p);
     return err;
   }
@@ -467,7 +482,8 @@ int afdio__backend_collect(afdio_poller_t *p, afdio_event_t *events, int room,
                                                           POLL__MAX_MS);
   if (unconnected && (ms < 0 || ms > POLL__UNCONNECTED_MS))
     ms = POLL__UNCONNECTED_MS;
-  int got = poll(b->fds, n, ms);
+  nfds_t first = p->kick.read_fd < 0; /* without a kick, slot 0 is unused */
+  int got = poll(b->fds + first, n - first, ms);
   int err = got < 0 && errno != EINTR ? AFDIO_EIO : 0;
 
   afdio__lock(&p->base.lock);
