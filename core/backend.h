@@ -3,17 +3,17 @@
  * portable poller (core/poller.c) does for all of them.
  *
  * core/poller.c owns the public afdio_poller_* and afdio_waker_* functions:
- * the argument and interest checks (core/interest.h), the lock around every
- * registration change, the waker list, the count of waiting threads for a
- * safe delete (core/waiters.h), the deadline arithmetic (core/deadline.h)
- * and the timer hooks (core/timer.h). A backend fills the functions below,
- * each short, the way redis's ae_epoll.c / ae_kqueue.c / ae_select.c fill
- * one interface. One backend is linked per build (build.zig picks it), so
- * the calls are direct, not through a table of pointers.
+ * allocation, the argument and interest checks (core/interest.h), the lock
+ * around every registration change, the waker list, the count of waiting
+ * threads for a safe delete (core/waiters.h), the deadline arithmetic
+ * (core/deadline.h) and the timer hooks (core/timer.h). A backend fills the
+ * functions below, each short, the way redis's ae_epoll.c / ae_kqueue.c /
+ * ae_select.c fill one interface. One backend is linked per build (build.zig
+ * picks it), so the calls are direct, not through a table of pointers.
  *
- * Backends: unix/epoll.c, unix/kqueue.c, unix/poll.c. The Windows selector
- * (iocp/selector.c) arms its polls inside the wait under its own lock and
- * keeps its own public functions; it shares the checks of this header
+ * Backends: unix/epoll.c, unix/kqueue.c, unix/poll.c (also WASI's). The Windows
+ * selector (iocp/selector.c) arms its polls inside the wait under its own lock
+ * and keeps its own public functions; it shares the checks of this header
  * (afdio__poller_check_*) and the deadline arithmetic.
  *
  * Layout: a backend's struct afdio_poller begins with an afdio__poller_base_t
@@ -72,8 +72,7 @@ static inline int afdio__poller_check_socket(const afdio_poller_t *p,
 }
 
 static inline int afdio__poller_check_rearm(const afdio_poller_t *p,
-                                            afdio_socket_t s,
-                                            uint32_t events) {
+                                            afdio_socket_t s, uint32_t events) {
   if (p == NULL || AFDIO__SYS_SOCKET_INVALID(s))
     return AFDIO_EINVAL;
   return afdio__rearm_check(events);
@@ -91,15 +90,18 @@ static inline int afdio__poller_check_wait(const afdio_poller_t *p,
 /* The name afdio_backend() returns. */
 extern const char afdio__backend_name[];
 
-/* Lifetime. new() allocates the poller (zeroed: core/poller.c initialises
- * base afterwards) and opens what the kernel needs; AFDIO_ENOMEM,
- * AFDIO_EMFILE, AFDIO_ENOSYS or AFDIO_EIO. free() releases it all; it runs
- * when no thread waits any more and every waker and timer is gone.
+/* Lifetime. core/poller.c allocates afdio__backend_size bytes, zeroed, and
+ * initialises base. open() makes what the kernel needs; AFDIO_ENOMEM,
+ * AFDIO_EMFILE, AFDIO_ENOSYS or AFDIO_EIO. close() releases what open()
+ * made, also after an open() that failed halfway (so open() marks its
+ * descriptors -1 before it makes any); it runs when no thread waits any
+ * more and every waker and timer is gone, and core frees the memory.
  * wake_all() makes every thread blocked in collect() return, now and in
  * every later round, without reporting anything (afdio_poller_delete()
  * calls it once, after base.waiters says the poller is closing). */
-int afdio__backend_new(afdio_poller_t **out);
-void afdio__backend_free(afdio_poller_t *p);
+extern const size_t afdio__backend_size;
+int afdio__backend_open(afdio_poller_t *p);
+void afdio__backend_close(afdio_poller_t *p);
 void afdio__backend_wake_all(afdio_poller_t *p);
 
 /* Registrations, under the lock. add(): AFDIO_EEXIST when the socket is
@@ -114,8 +116,7 @@ int afdio__backend_add(afdio_poller_t *p, afdio_socket_t s, uint64_t token,
 int afdio__backend_modify(afdio_poller_t *p, afdio_socket_t s, uint64_t token,
                           uint32_t interest);
 int afdio__backend_remove(afdio_poller_t *p, afdio_socket_t s);
-int afdio__backend_rearm(afdio_poller_t *p, afdio_socket_t s,
-                         uint32_t events);
+int afdio__backend_rearm(afdio_poller_t *p, afdio_socket_t s, uint32_t events);
 
 /* One blocking round, not under the lock: waits up to timeout_ns (negative:
  * for ever, 0: not at all) and stores at most room (>= 1) events. One
@@ -126,14 +127,16 @@ int afdio__backend_rearm(afdio_poller_t *p, afdio_socket_t s,
 int afdio__backend_collect(afdio_poller_t *p, afdio_event_t *events, int room,
                            int64_t timeout_ns);
 
-/* Wakers. waker_new() allocates the waker (zeroed; core/poller.c sets base
- * and links it, under the lock, after it returns) and makes its wakes give
- * { token, AFDIO_READABLE }, coalesced, to one waiting thread; not under
- * the lock. waker_wake() from any thread. waker_free() stops reporting
- * the waker, drops a queued wake, and frees it (also at delete). */
-int afdio__backend_waker_new(afdio_poller_t *p, uint64_t token,
-                             afdio_waker_t **out);
+/* Wakers. core/poller.c allocates afdio__backend_waker_size bytes, zeroed,
+ * sets base.poller, and links the waker under the lock once open()
+ * succeeded. waker_open() makes wakes give { token, AFDIO_READABLE },
+ * coalesced, to one waiting thread; not under the lock. On failure core
+ * calls waker_close() (so open() marks its descriptors -1 first) and frees.
+ * waker_wake() from any thread. waker_close() stops reporting the waker
+ * and drops a queued wake (also at delete); core frees the memory. */
+extern const size_t afdio__backend_waker_size;
+int afdio__backend_waker_open(afdio_waker_t *w, uint64_t token);
 int afdio__backend_waker_wake(afdio_waker_t *w);
-void afdio__backend_waker_free(afdio_waker_t *w);
+void afdio__backend_waker_close(afdio_waker_t *w);
 
 #endif

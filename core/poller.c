@@ -21,7 +21,9 @@ static afdio__waker_base_t *poller__waker_base(afdio_waker_t *w) {
   return (afdio__waker_base_t *)(void *)w;
 }
 
-const char *afdio_backend(void) { return afdio__backend_name; }
+const char *afdio_backend(void) {
+  return afdio__backend_name;
+}
 
 afdio__timers_t **afdio__poller_timers(afdio_poller_t *p) {
   return &poller__base(p)->timers;
@@ -34,11 +36,17 @@ int afdio_poller_new(afdio_poller_t **out) {
   if (out == NULL)
     return AFDIO_EINVAL;
   *out = NULL;
-  afdio_poller_t *p = NULL;
-  int err = afdio__backend_new(&p);
-  if (err != 0)
-    return err;
+  afdio_poller_t *p = calloc(1, afdio__backend_size);
+  if (p == NULL)
+    return AFDIO_ENOMEM;
   afdio__lock_init(&poller__base(p)->lock);
+  int err = afdio__backend_open(p);
+  if (err != 0) {
+    afdio__backend_close(p);
+    afdio__lock_destroy(&poller__base(p)->lock);
+    free(p);
+    return err;
+  }
   *out = p;
   return 0;
 }
@@ -58,10 +66,12 @@ int afdio_poller_delete(afdio_poller_t *p) {
   while (base->wakers != NULL) {
     afdio_waker_t *w = base->wakers;
     base->wakers = poller__waker_base(w)->next;
-    afdio__backend_waker_free(w);
+    afdio__backend_waker_close(w);
+    free(w);
   }
+  afdio__backend_close(p);
   afdio__lock_destroy(&base->lock);
-  afdio__backend_free(p);
+  free(p);
   return 0;
 }
 
@@ -81,8 +91,8 @@ int afdio_poller_register(afdio_poller_t *p, afdio_socket_t s, uint64_t token,
   return err;
 }
 
-int afdio_poller_reregister(afdio_poller_t *p, afdio_socket_t s,
-                            uint64_t token, uint32_t interest) {
+int afdio_poller_reregister(afdio_poller_t *p, afdio_socket_t s, uint64_t token,
+                            uint32_t interest) {
   int err = afdio__poller_check_register(p, s, interest);
   if (err != 0)
     return err;
@@ -123,7 +133,8 @@ static int64_t poller__next_timeout(afdio_poller_t *p, int64_t timeout_ms,
                                     afdio__timers_round_t *round) {
   int64_t left = timeout_ms <= 0 ? (timeout_ms < 0 ? -1 : 0)
                                  : afdio__deadline_remaining_ns(deadline);
-  int64_t want = left <= 0 ? left : afdio__deadline_ns_to_ms(left, POLLER__MAX_MS);
+  int64_t want =
+      left <= 0 ? left : afdio__deadline_ns_to_ms(left, POLLER__MAX_MS);
   int64_t ms = afdio__timers_wait_ms(p, want, capacity, round);
   if (ms != want)
     left = ms * INT64_C(1000000);
@@ -136,9 +147,10 @@ static int poller__wait(afdio_poller_t *p, afdio_event_t *events, int capacity,
   int64_t deadline = timeout_ms > 0 ? afdio__deadline_from_ms(timeout_ms) : 0;
   for (;;) {
     afdio__timers_round_t round;
-    int64_t ns = poller__next_timeout(p, timeout_ms, deadline, capacity, &round);
-    int n = round.room > 0 ? afdio__backend_collect(p, events, round.room, ns)
-                           : 0;
+    int64_t ns =
+        poller__next_timeout(p, timeout_ms, deadline, capacity, &round);
+    int n =
+        round.room > 0 ? afdio__backend_collect(p, events, round.room, ns) : 0;
     n = afdio__timers_collect(p, events, n, capacity, &round);
     if (afdio__waiters_closing(&poller__base(p)->waiters))
       return AFDIO_ECANCELED;
@@ -151,8 +163,8 @@ static int poller__wait(afdio_poller_t *p, afdio_event_t *events, int capacity,
   }
 }
 
-int afdio_poller_wait(afdio_poller_t *p, afdio_event_t *events,
-                      size_t capacity, int64_t timeout_ms) {
+int afdio_poller_wait(afdio_poller_t *p, afdio_event_t *events, size_t capacity,
+                      int64_t timeout_ms) {
   int err = afdio__poller_check_wait(p, events, capacity);
   if (err != 0)
     return err;
@@ -173,13 +185,18 @@ int afdio_waker_new(afdio_poller_t *p, uint64_t token, afdio_waker_t **out) {
     *out = NULL;
   if (p == NULL || out == NULL)
     return AFDIO_EINVAL;
-  afdio_waker_t *w = NULL;
-  int err = afdio__backend_waker_new(p, token, &w);
-  if (err != 0)
-    return err;
+  afdio_waker_t *w = calloc(1, afdio__backend_waker_size);
+  if (w == NULL)
+    return AFDIO_ENOMEM;
   afdio__poller_base_t *base = poller__base(p);
   afdio__waker_base_t *wb = poller__waker_base(w);
   wb->poller = p;
+  int err = afdio__backend_waker_open(w, token);
+  if (err != 0) {
+    afdio__backend_waker_close(w);
+    free(w);
+    return err;
+  }
   afdio__lock(&base->lock);
   wb->next = base->wakers;
   if (wb->next != NULL)
@@ -207,6 +224,7 @@ int afdio_waker_delete(afdio_waker_t *w) {
   if (wb->next != NULL)
     poller__waker_base(wb->next)->prev = wb->prev;
   afdio__unlock(&base->lock);
-  afdio__backend_waker_free(w);
+  afdio__backend_waker_close(w);
+  free(w);
   return 0;
 }

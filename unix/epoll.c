@@ -142,38 +142,29 @@ static int epoll__closing_open(afdio_poller_t *poller) {
   return err;
 }
 
-/* On failure, what was made is released by afdio__backend_free(). */
-int afdio__backend_new(afdio_poller_t **out) {
-  afdio_poller_t *poller = calloc(1, sizeof *poller);
-  if (poller == NULL)
-    return AFDIO_ENOMEM;
+const size_t afdio__backend_size = sizeof(struct afdio_poller);
+
+int afdio__backend_open(afdio_poller_t *poller) {
   poller->parked = -1;
   poller->closing.read_fd = poller->closing.write_fd = -1;
   poller->epfd = epoll_create1(EPOLL_CLOEXEC);
-  int err = poller->epfd < 0 ? afdio__unix_create_error(errno)
-                             : afdio__fdtable_new(&poller->table);
-  if (err == 0)
-    err = epoll__closing_open(poller);
-  if (err != 0) {
-    afdio__backend_free(poller);
-    return err;
-  }
-  *out = poller;
-  return 0;
+  if (poller->epfd < 0)
+    return afdio__unix_create_error(errno);
+  int err = afdio__fdtable_new(&poller->table);
+  return err != 0 ? err : epoll__closing_open(poller);
 }
 
 void afdio__backend_wake_all(afdio_poller_t *poller) {
   afdio__wakefd_signal(&poller->closing);
 }
 
-void afdio__backend_free(afdio_poller_t *poller) {
+void afdio__backend_close(afdio_poller_t *poller) {
   afdio__wakefd_close(&poller->closing);
   if (poller->parked >= 0)
     close(poller->parked);
   if (poller->epfd >= 0)
     close(poller->epfd);
   afdio__fdtable_delete(poller->table);
-  free(poller);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -284,8 +275,7 @@ int afdio__backend_modify(afdio_poller_t *poller, afdio_socket_t socket,
   uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
   if (err == 0 && (entry & EPOLL__PARKED))
     err = epoll__reregister_parked(poller, socket, token, interest);
-  else if (err == 0 &&
-           epoll_ctl(poller->epfd, EPOLL_CTL_MOD, socket, &ev) < 0)
+  else if (err == 0 && epoll_ctl(poller->epfd, EPOLL_CTL_MOD, socket, &ev) < 0)
     err = errno == EBADF ? AFDIO_ENOENT : epoll__ctl_error(errno);
   else if (err == 0)
     afdio__fdtable_set(poller->table, socket, interest, token);
@@ -333,9 +323,9 @@ int afdio__backend_collect(afdio_poller_t *poller, afdio_event_t *events,
                            int room, int64_t timeout_ns) {
   unsigned char *raw = (unsigned char *)events;
   int max = room < EPOLL__MAX_EVENTS ? room : EPOLL__MAX_EVENTS;
-  int ms = timeout_ns < 0 ? -1
-                          : (int)afdio__deadline_ns_to_ms(timeout_ns,
-                                                          EPOLL__MAX_MS);
+  int ms = timeout_ns < 0
+               ? -1
+               : (int)afdio__deadline_ns_to_ms(timeout_ns, EPOLL__MAX_MS);
   int n = epoll_wait(poller->epfd, (struct epoll_event *)(void *)raw, max, ms);
   if (n < 0)
     return errno == EINTR ? 0 : AFDIO_EIO;
@@ -364,25 +354,15 @@ int afdio__backend_collect(afdio_poller_t *poller, afdio_event_t *events,
 /* The wake descriptor is watched in edge mode, outside the registration
  * table: each wake is a new edge, and wakes before a wait coalesce into the
  * one queued event, which goes to exactly one waiting thread. */
-int afdio__backend_waker_new(afdio_poller_t *poller, uint64_t token,
-                             afdio_waker_t **out) {
-  afdio_waker_t *waker = calloc(1, sizeof *waker);
-  if (waker == NULL)
-    return AFDIO_ENOMEM;
-  waker->base.poller = poller;
+const size_t afdio__backend_waker_size = sizeof(struct afdio_waker);
+
+int afdio__backend_waker_open(afdio_waker_t *waker, uint64_t token) {
+  waker->wakefd.read_fd = waker->wakefd.write_fd = -1;
   int err = afdio__wakefd_open(&waker->wakefd);
-  if (err != 0) {
-    free(waker);
-    return err;
-  }
-  err = epoll__watch(poller->epfd, waker->wakefd.read_fd, EPOLLIN | EPOLLET,
-                     token);
-  if (err != 0) {
-    afdio__backend_waker_free(waker);
-    return err;
-  }
-  *out = waker;
-  return 0;
+  if (err == 0)
+    err = epoll__watch(waker->base.poller->epfd, waker->wakefd.read_fd,
+                       EPOLLIN | EPOLLET, token);
+  return err;
 }
 
 int afdio__backend_waker_wake(afdio_waker_t *waker) {
@@ -390,7 +370,6 @@ int afdio__backend_waker_wake(afdio_waker_t *waker) {
 }
 
 /* Closing the descriptor takes its queued event off the ready list. */
-void afdio__backend_waker_free(afdio_waker_t *waker) {
+void afdio__backend_waker_close(afdio_waker_t *waker) {
   afdio__wakefd_close(&waker->wakefd);
-  free(waker);
 }

@@ -53,7 +53,7 @@ int afdio__unix_error(int errnum) {
     return AFDIO_##code;
     UNIX_ERROR__TABLE(UNIX_ERROR__CASE)
 #undef UNIX_ERROR__CASE
-  /* Names not every system has (WASI has none of these). */
+    /* Names not every system has (WASI has none of these). */
 #if defined(ESHUTDOWN)
   case ESHUTDOWN:
     return AFDIO_ESHUTDOWN;

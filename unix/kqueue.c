@@ -228,35 +228,37 @@ static int kqueue__is_closing_event(const afdio_poller_t *poller,
 #endif
 }
 
-/* On failure, what was made is released by afdio__backend_free(). */
-int afdio__backend_new(afdio_poller_t **out) {
-  afdio_poller_t *poller = calloc(1, sizeof *poller);
-  if (poller == NULL)
-    return AFDIO_ENOMEM;
+const size_t afdio__backend_size = sizeof(struct afdio_poller);
+
+/* Descriptors are marked -1 first: afdio__backend_close() after a failure
+ * closes only what was made. */
+int afdio__backend_open(afdio_poller_t *poller) {
+  poller->kq = -1;
   poller->closing.read_fd = poller->closing.write_fd = -1;
-  poller->kq = kqueue__open();
-  int err = poller->kq < 0 ? afdio__unix_create_error(errno)
-                           : afdio__fdtable_new(&poller->table);
-  if (err == 0)
-    err = kqueue__closing_add(poller);
-  if (err != 0) {
-    afdio__backend_free(poller);
-    return err;
-  }
-  *out = poller;
-  return 0;
+  int err = afdio__fdtable_new(&poller->table);
+  if (err == 0 && (poller->kq = kqueue__open()) < 0)
+    err = afdio__unix_create_error(errno);
+  return err != 0 ? err : kqueue__closing_add(poller);
 }
 
-void afdio__backend_free(afdio_poller_t *poller) {
+void afdio__backend_close(afdio_poller_t *poller) {
   afdio__wakefd_close(&poller->closing);
   if (poller->kq >= 0)
     close(poller->kq);
   afdio__fdtable_delete(poller->table);
-  free(poller);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Registrations (under the lock)                                            */
+
+/* A knote with EV_CLEAR fires again at the next change without help, so
+ * a rearm asks nothing of kqueue; whether the socket is registered is the
+ * table's answer. */
+int afdio__backend_rearm(afdio_poller_t *poller, afdio_socket_t socket,
+                         uint32_t events) {
+  (void)events;
+  return afdio__fdtable_registered(poller->table, socket);
+}
 
 /* Whether the knotes behind a table entry still exist. Closing a fd drops
  * its knotes, and the number may come back as a new descriptor: then the
@@ -359,15 +361,6 @@ int afdio__backend_modify(afdio_poller_t *poller, afdio_socket_t socket,
   return err;
 }
 
-/* A knote with EV_CLEAR fires again at the next change without help, so
- * a rearm asks nothing of kqueue; whether the socket is registered is the
- * table's answer. */
-int afdio__backend_rearm(afdio_poller_t *poller, afdio_socket_t socket,
-                         uint32_t events) {
-  (void)events;
-  return afdio__fdtable_registered(poller->table, socket);
-}
-
 /* EV_DELETE also drops an event already queued for the knote. */
 int afdio__backend_remove(afdio_poller_t *poller, afdio_socket_t socket) {
   uint32_t entry = afdio__fdtable_get(poller->table, socket, NULL);
@@ -387,8 +380,8 @@ int afdio__backend_collect(afdio_poller_t *poller, afdio_event_t *events,
   struct timespec ts, *tp = NULL;
   if (timeout_ns >= 0) {
     int64_t seconds = timeout_ns / INT64_C(1000000000);
-    ts.tv_sec = (time_t)(seconds > KQUEUE__MAX_SECONDS ? KQUEUE__MAX_SECONDS
-                                                       : seconds);
+    ts.tv_sec =
+        (time_t)(seconds > KQUEUE__MAX_SECONDS ? KQUEUE__MAX_SECONDS : seconds);
     ts.tv_nsec = (long)(timeout_ns % INT64_C(1000000000));
     tp = &ts;
   }
@@ -438,22 +431,12 @@ static int kqueue__waker_add(afdio_waker_t *waker) {
   return 0;
 }
 
-int afdio__backend_waker_new(afdio_poller_t *poller, uint64_t token,
-                             afdio_waker_t **out) {
-  afdio_waker_t *waker = calloc(1, sizeof *waker);
-  if (waker == NULL)
-    return AFDIO_ENOMEM;
-  waker->base.poller = poller;
+const size_t afdio__backend_waker_size = sizeof(struct afdio_waker);
+
+int afdio__backend_waker_open(afdio_waker_t *waker, uint64_t token) {
   waker->token = token;
   waker->wakefd.read_fd = waker->wakefd.write_fd = -1;
-  int err = kqueue__waker_add(waker);
-  if (err != 0) {
-    afdio__wakefd_close(&waker->wakefd);
-    free(waker);
-    return err;
-  }
-  *out = waker;
-  return 0;
+  return kqueue__waker_add(waker);
 }
 
 /* A trigger is not a registration change, so no receipt is asked for. It
@@ -475,12 +458,11 @@ int afdio__backend_waker_wake(afdio_waker_t *waker) {
 }
 
 /* Deleting the knote (or closing the pipe) drops its queued event. */
-void afdio__backend_waker_free(afdio_waker_t *waker) {
+void afdio__backend_waker_close(afdio_waker_t *waker) {
 #if defined(EVFILT_USER)
   struct kevent change;
   EV_SET(&change, (uintptr_t)waker, EVFILT_USER, EV_DELETE, 0, 0, NULL);
   kqueue__apply(waker->base.poller->kq, &change, 1);
 #endif
   afdio__wakefd_close(&waker->wakefd);
-  free(waker);
 }

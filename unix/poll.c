@@ -84,7 +84,7 @@ typedef struct poll__reg {
   uint64_t token;
   dev_t dev; /* the open file registered, to tell a reused number */
   ino_t ino;
-  afdio_waker_t *waker;     /* a waker's descriptor, else NULL */
+  afdio_waker_t *waker;      /* a waker's descriptor, else NULL */
   unsigned char dead;        /* seen closed (POLLNVAL): left out */
   unsigned char unconnected; /* never connected: left out, looked at */
 } poll__reg_t;
@@ -244,8 +244,8 @@ static int poll__identify(int fd, dev_t *dev, ino_t *ino) {
 static int poll__same_file(const poll__reg_t *r) {
   dev_t dev;
   ino_t ino;
-  return !r->dead && poll__identify(r->fd, &dev, &ino) == 0 &&
-         dev == r->dev && ino == r->ino;
+  return !r->dead && poll__identify(r->fd, &dev, &ino) == 0 && dev == r->dev &&
+         ino == r->ino;
 }
 
 static void poll__arm(poll__reg_t *r, uint64_t token, uint32_t interest) {
@@ -259,17 +259,13 @@ static void poll__arm(poll__reg_t *r, uint64_t token, uint32_t interest) {
 /* ------------------------------------------------------------------------ */
 /* Poller lifetime                                                           */
 
-int afdio__backend_new(afdio_poller_t **out) {
-  afdio_poller_t *p = calloc(1, sizeof *p);
-  if (p == NULL)
-    return AFDIO_ENOMEM;
+const size_t afdio__backend_size = sizeof(struct afdio_poller);
+
+/* Without a kick (AFDIO_ENOSYS: no threads) the backend still works. */
+int afdio__backend_open(afdio_poller_t *p) {
+  p->kick.read_fd = p->kick.write_fd = -1;
   int err = afdio__wakefd_open(&p->kick);
-  if (err != 0 && err != AFDIO_ENOSYS) { /* ENOSYS: no threads, no kick */
-    free(p);
-    return err;
-  }
-  *out = p;
-  return 0;
+  return err == AFDIO_ENOSYS ? 0 : err;
 }
 
 void afdio__backend_wake_all(afdio_poller_t *p) {
@@ -279,7 +275,7 @@ void afdio__backend_wake_all(afdio_poller_t *p) {
   afdio__unlock(&p->base.lock);
 }
 
-void afdio__backend_free(afdio_poller_t *p) {
+void afdio__backend_close(afdio_poller_t *p) {
   while (p->bufs != NULL) {
     poll__buf_t *b = p->bufs;
     p->bufs = b->next;
@@ -289,7 +285,6 @@ void afdio__backend_free(afdio_poller_t *p) {
   afdio__wakefd_close(&p->kick);
   free(p->regs);
   free(p->slot_of);
-  free(p);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -379,8 +374,7 @@ int afdio__backend_rearm(afdio_poller_t *p, afdio_socket_t fd,
 /* A copy of the set for one round: the kick first, then every
  * registration with something armed. *unconnected is set when a
  * never-connected socket was left out. NULL when out of memory. */
-static poll__buf_t *poll__copy(afdio_poller_t *p, nfds_t *n,
-                               int *unconnected) {
+static poll__buf_t *poll__copy(afdio_poller_t *p, nfds_t *n, int *unconnected) {
   poll__buf_t *b = p->bufs;
   if (b != NULL)
     p->bufs = b->next;
@@ -404,8 +398,8 @@ static poll__buf_t *poll__copy(afdio_poller_t *p, nfds_t *n,
     poll__reg_t *r = &p->regs[i];
     if (r->dead || r->armed == 0)
       continue;
-    if (r->unconnected && (r->unconnected = (unsigned char)
-                               afdio__tcp_unconnected(r->fd)) != 0) {
+    if (r->unconnected &&
+        (r->unconnected = (unsigned char)afdio__tcp_unconnected(r->fd)) != 0) {
       *unconnected = 1;
       continue;
     }
@@ -434,8 +428,8 @@ static int poll__feed(afdio_poller_t *p, const struct pollfd *pfd,
     *ev = (afdio_event_t){r->token, AFDIO_READABLE, 0};
     return 1;
   }
-  uint32_t ready = poll__events_from_native(pfd->revents) &
-                   poll__all(r->interest);
+  uint32_t ready =
+      poll__events_from_native(pfd->revents) & poll__all(r->interest);
   uint32_t report = ready & r->armed;
   if (report == 0)
     return 0;
@@ -477,9 +471,9 @@ int afdio__backend_collect(afdio_poller_t *p, afdio_event_t *events, int room,
   p->polling++;
   afdio__unlock(&p->base.lock);
 
-  int ms = timeout_ns < 0 ? -1
-                          : (int)afdio__deadline_ns_to_ms(timeout_ns,
-                                                          POLL__MAX_MS);
+  int ms = timeout_ns < 0
+               ? -1
+               : (int)afdio__deadline_ns_to_ms(timeout_ns, POLL__MAX_MS);
   if (unconnected && (ms < 0 || ms > POLL__UNCONNECTED_MS))
     ms = POLL__UNCONNECTED_MS;
   nfds_t first = p->kick.read_fd < 0; /* without a kick, slot 0 is unused */
@@ -510,18 +504,15 @@ int afdio__backend_collect(afdio_poller_t *p, afdio_event_t *events, int room,
 /* ------------------------------------------------------------------------ */
 /* Wakers                                                                    */
 
-int afdio__backend_waker_new(afdio_poller_t *p, uint64_t token,
-                             afdio_waker_t **out) {
-  afdio_waker_t *w = calloc(1, sizeof *w);
-  if (w == NULL)
-    return AFDIO_ENOMEM;
-  w->base.poller = p;
+const size_t afdio__backend_waker_size = sizeof(struct afdio_waker);
+
+int afdio__backend_waker_open(afdio_waker_t *w, uint64_t token) {
+  afdio_poller_t *p = w->base.poller;
   w->token = token;
+  w->wakefd.read_fd = w->wakefd.write_fd = -1;
   int err = afdio__wakefd_open(&w->wakefd);
-  if (err != 0) {
-    free(w);
+  if (err != 0)
     return err;
-  }
   int fd = w->wakefd.read_fd;
   afdio__lock(&p->base.lock);
   err = poll__reserve(p, fd);
@@ -538,27 +529,21 @@ int afdio__backend_waker_new(afdio_poller_t *p, uint64_t token,
     poll__changed(p);
   }
   afdio__unlock(&p->base.lock);
-  if (err != 0) {
-    afdio__wakefd_close(&w->wakefd);
-    free(w);
-    return err;
-  }
-  *out = w;
-  return 0;
+  return err;
 }
 
 int afdio__backend_waker_wake(afdio_waker_t *w) {
   return afdio__wakefd_signal(&w->wakefd);
 }
 
-void afdio__backend_waker_free(afdio_waker_t *w) {
+void afdio__backend_waker_close(afdio_waker_t *w) {
   afdio_poller_t *p = w->base.poller;
   afdio__lock(&p->base.lock);
   poll__reg_t *r = poll__find(p, w->wakefd.read_fd);
-  if (r != NULL && r->waker == w)
+  if (r != NULL && r->waker == w) {
     poll__erase(p, r);
-  poll__changed(p);
+    poll__changed(p);
+  }
   afdio__unlock(&p->base.lock);
   afdio__wakefd_close(&w->wakefd);
-  free(w);
 }

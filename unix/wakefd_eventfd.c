@@ -46,7 +46,8 @@ int afdio__wakefd_signal(const afdio__wakefd_t *wakefd) {
 int afdio__wakefd_drain(const afdio__wakefd_t *wakefd) {
   uint64_t value;
   ssize_t n;
-  while ((n = read(wakefd->read_fd, &value, sizeof value)) < 0 && errno == EINTR) {
+  while ((n = read(wakefd->read_fd, &value, sizeof value)) < 0 &&
+         errno == EINTR) {
   }
   return n == (ssize_t)sizeof value;
 }
