@@ -48,6 +48,31 @@ Test(poller_tcp_events, a_connect_in_progress_reports_writable_once_connected,
   cr_assert_eq(util_socket_error(c), 0);
 }
 
+/* A socket registered before it connects reports nothing; a connect made
+ * while another thread is blocked in the wait reaches that wait (epoll
+ * moves the socket out of its parking epoll, poll(2) looks at it again
+ * within 10 ms, AFD's poll in flight completes). */
+Test(poller_tcp_events, a_connect_during_a_blocked_wait_reaches_it, T) {
+  afdio_poller_t *p = util_poller();
+  afdio_socket_t l, c;
+  uint16_t port;
+  cr_assert_eq(util_listener(&l, &port), 0);
+  cr_assert_eq(util_tcp_socket(&c), 0);
+  cr_assert_eq(afdio_poller_register(p, c, 21, AFDIO_WRITABLE), 0);
+  util_expect_no_events(p, 50);
+  util_blocked_wait_t bw = {.result = -100};
+  util_thread_t *t = util_blocked_wait_start(&bw, p);
+  cr_assert_not_null(t, "util_blocked_wait_start");
+  int rc = util_connect(c, port);
+  cr_assert_eq(util_thread_join(t), 0);
+  cr_assert_eq(rc, 0, "connect: %s", afdio_err_name(rc));
+  cr_assert_eq(bw.result, 1, "blocked wait returned %d", bw.result);
+  cr_assert_eq(bw.ev[0].token, (uint64_t)21);
+  cr_assert_eq(bw.ev[0].events & (AFDIO_WRITABLE | AFDIO_ERROR),
+               AFDIO_WRITABLE, "bits 0x%x", bw.ev[0].events);
+  cr_assert_eq(util_socket_error(c), 0);
+}
+
 Test(poller_tcp_events, a_refused_connect_reports_error_and_so_error, T) {
   afdio_poller_t *p = util_poller();
   uint16_t port;
