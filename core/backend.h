@@ -90,6 +90,12 @@ static inline int afdio__poller_check_wait(const afdio_poller_t *p,
 /* The name afdio_backend() returns. */
 extern const char afdio__backend_name[];
 
+/* 1 when edge mode needs afdio_poller_rearm() after would-block or a short
+ * count to report the next readiness (poll(2), which emulates edges), 0
+ * when the kernel reports new edges by itself (epoll, kqueue): net/ may
+ * then skip the rearm's lock on its hot paths (net/pipe_unix.c). */
+extern const int afdio__backend_edge_needs_rearm;
+
 /* Lifetime. core/poller.c allocates afdio__backend_size bytes, zeroed, and
  * initialises base. open() makes what the kernel needs; AFDIO_ENOMEM,
  * AFDIO_EMFILE, AFDIO_ENOSYS or AFDIO_EIO. close() releases what open()

@@ -5,6 +5,7 @@
  * its user may connect to, a stale file replaced, the file removed at
  * close, and peer-gone results spelled as on Windows (read 0, write
  * AFDIO_EPIPE). Picked by build.zig for Unix targets. */
+#include "core/backend.h"
 #include "core/pipe_name.h"
 #include "net/net.h"
 
@@ -207,15 +208,19 @@ int afdio_pipe_connect(afdio_pipe_t **out, const char *name,
 /* Straight to the socket: edge mode on epoll and kqueue needs no re-arm
  * (afdio_poller_rearm() would only look the descriptor up under a lock),
  * so the stream's re-arm after would-block or a short count is skipped on
- * this, the hot path. A peer that closed with data of ours unread makes
- * Linux fail the next read with ECONNRESET; a named pipe just ends: 0. */
+ * this, the hot path; the poll(2) backend emulates edges and needs it, so
+ * there the stream's own read and write do the I/O. A peer that closed with
+ * data of ours unread makes Linux fail the next read with ECONNRESET; a named
+ * pipe just ends: 0. */
 ptrdiff_t afdio_pipe_read(afdio_pipe_t *pipe, void *buf, size_t len) {
   ptrdiff_t n;
   if (pipe == NULL || (buf == NULL && len > 0))
     return AFDIO_EINVAL;
   if (len == 0)
     return 0;
-  n = afdio__sys_recv(afdio_stream_socket(pipe->stream), buf, len, 0);
+  n = afdio__backend_edge_needs_rearm
+          ? afdio_stream_read(pipe->stream, buf, len)
+          : afdio__sys_recv(afdio_stream_socket(pipe->stream), buf, len, 0);
   return n == AFDIO_ECONNRESET ? 0 : n;
 }
 
@@ -225,15 +230,17 @@ ptrdiff_t afdio_pipe_write(afdio_pipe_t *pipe, const void *buf, size_t len) {
     return AFDIO_EINVAL;
   if (len == 0)
     return 0;
-  n = afdio__sys_send(afdio_stream_socket(pipe->stream), buf, len);
+  n = afdio__backend_edge_needs_rearm
+          ? afdio_stream_write(pipe->stream, buf, len)
+          : afdio__sys_send(afdio_stream_socket(pipe->stream), buf, len);
   return n == AFDIO_ECONNRESET || n == AFDIO_ENOTCONN ? AFDIO_EPIPE : n;
 }
 
 int afdio_pipe_register(afdio_pipe_t *pipe, afdio_poller_t *poller,
                         uint64_t token, uint32_t interest) {
-  return pipe == NULL ? AFDIO_EINVAL
-                      : afdio_stream_register(pipe->stream, poller, token,
-                                              interest);
+  return pipe == NULL
+             ? AFDIO_EINVAL
+             : afdio_stream_register(pipe->stream, poller, token, interest);
 }
 
 int afdio_pipe_reregister(afdio_pipe_t *pipe, uint64_t token,

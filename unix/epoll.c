@@ -51,6 +51,7 @@ struct afdio_waker {
 };
 
 const char afdio__backend_name[] = "epoll";
+const int afdio__backend_edge_needs_rearm = 0; /* EPOLLET */
 
 /* ------------------------------------------------------------------------ */
 /* Bits at the boundary                                                      */

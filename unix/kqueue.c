@@ -53,6 +53,7 @@ struct afdio_waker {
 };
 
 const char afdio__backend_name[] = "kqueue";
+const int afdio__backend_edge_needs_rearm = 0; /* EV_CLEAR */
 
 /* ------------------------------------------------------------------------ */
 /* Bits at the boundary                                                      */

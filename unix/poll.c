@@ -125,6 +125,7 @@ const char afdio__backend_name[] = "wasi";
 #else
 const char afdio__backend_name[] = "poll";
 #endif
+const int afdio__backend_edge_needs_rearm = 1; /* edges are emulated */
 
 /* ------------------------------------------------------------------------ */
 /* Bits at the boundary                                                      */
