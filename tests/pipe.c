@@ -90,6 +90,36 @@ static void fixture_open(fixture_t *f, const char *tag) {
   pair(f->p, f->l, f->name, &f->c, &f->s, 1, 2);
 }
 
+/* A writer (client, token 1, writable) and a reader (server, token 2,
+ * readable) with small buffers, once the writer has reported writable. */
+static void writer_open(fixture_t *f, const char *tag, size_t buffer_size) {
+  afdio_pipe_options_t o = {.buffer_size = buffer_size};
+  f->p = util_poller();
+  f->l = serve(f->p, tag, &o, f->name, sizeof f->name);
+  f->c = connect_to(f->name, &o);
+  f->s = accept_one(f->p, f->l);
+  cr_assert_eq(afdio_pipe_register(f->c, f->p, 1, AFDIO_WRITABLE), 0);
+  cr_assert_eq(afdio_pipe_register(f->s, f->p, 2, AFDIO_READABLE), 0);
+  util_expect_event(f->p, 1, AFDIO_WRITABLE, 5000);
+}
+
+/* Writes patterned 4 KiB chunks from offset *put (advanced) until the
+ * writer would block or max chunks went out. Returns the last result. */
+static ptrdiff_t fill(afdio_pipe_t *c, size_t *put, int max) {
+  unsigned char buf[4096];
+  ptrdiff_t n = 0;
+  for (int i = 0; i < max; i++) {
+    for (size_t k = 0; k < sizeof buf; k++)
+      buf[k] = pattern(*put + k);
+    n = afdio_pipe_write(c, buf, sizeof buf);
+    if (n == AFDIO_EAGAIN)
+      break;
+    cr_assert_gt(n, 0, "write: %s", afdio_err_name((int)n));
+    *put += (size_t)n;
+  }
+  return n;
+}
+
 /* Reads exactly len bytes (every wait bounded; 10 s in all), checking the
  * pattern from offset `at`. */
 static void read_exact(afdio_poller_t *p, afdio_pipe_t *s, size_t len,
@@ -367,14 +397,11 @@ Test(pipe, sixty_four_clients_at_once, T) {
 }
 
 Test(pipe, large_writes_are_held_back_until_the_reader_drains, T) {
-  afdio_poller_t *p = util_poller();
-  char name[AFDIO_PIPE_NAME_MAX];
-  afdio_pipe_options_t o = {.buffer_size = 16384};
-  afdio_pipe_listener_t *l = serve(p, "bp", &o, name, sizeof name);
-  afdio_pipe_t *c = connect_to(name, &o), *s = accept_one(p, l);
-  cr_assert_eq(afdio_pipe_register(c, p, 1, AFDIO_WRITABLE), 0);
-  cr_assert_eq(afdio_pipe_register(s, p, 2, AFDIO_READABLE), 0);
-  util_expect_event(p, 1, AFDIO_WRITABLE, 5000);
+  fixture_t f;
+  writer_open(&f, "bp", 16384);
+  afdio_poller_t *p = f.p;
+  afdio_pipe_listener_t *l = f.l;
+  afdio_pipe_t *c = f.c, *s = f.s;
   /* Fill: the server does not read, so the writes stop. A writable event
    * may still come for room made by writes that completed before the
    * fill stopped (Windows: their packets were not dequeued yet); then
@@ -385,15 +412,7 @@ Test(pipe, large_writes_are_held_back_until_the_reader_drains, T) {
   uint32_t bits = AFDIO_WRITABLE;
   int rounds;
   for (rounds = 0; rounds < 20 && (bits & AFDIO_WRITABLE); rounds++) {
-    for (int i = 0; i < 100000; i++) {
-      for (size_t k = 0; k < sizeof buf; k++)
-        buf[k] = pattern(put + k);
-      n = afdio_pipe_write(c, buf, sizeof buf);
-      if (n == AFDIO_EAGAIN)
-        break;
-      cr_assert_gt(n, 0, "write: %s", afdio_err_name((int)n));
-      put += (size_t)n;
-    }
+    n = fill(c, &put, 100000);
     cr_assert_eq(n, AFDIO_EAGAIN, "no back-pressure after %zu bytes", put);
     bits = 0;
     util_count_events_for(p, 1, 300, &bits);
@@ -465,27 +484,15 @@ Test(pipe, client_disconnect_mid_transfer_reports_read_closed, T) {
 }
 
 Test(pipe, bytes_a_write_took_still_arrive_after_close, T) {
-  afdio_poller_t *p = util_poller();
-  char name[AFDIO_PIPE_NAME_MAX];
-  afdio_pipe_options_t o = {.buffer_size = 8192};
-  afdio_pipe_listener_t *l = serve(p, "linger", &o, name, sizeof name);
-  afdio_pipe_t *c = connect_to(name, &o), *s = accept_one(p, l);
-  cr_assert_eq(afdio_pipe_register(c, p, 1, AFDIO_WRITABLE), 0);
-  cr_assert_eq(afdio_pipe_register(s, p, 2, AFDIO_READABLE), 0);
-  util_expect_event(p, 1, AFDIO_WRITABLE, 5000);
+  fixture_t f;
+  writer_open(&f, "linger", 8192);
+  afdio_poller_t *p = f.p;
+  afdio_pipe_listener_t *l = f.l;
+  afdio_pipe_t *c = f.c, *s = f.s;
   /* Write until the pipe's buffer and ours are full, so a write is still
    * in flight (Windows) or queued in the socket (Unix), then close. */
-  unsigned char buf[4096];
   size_t put = 0;
-  for (int i = 0; i < 1000; i++) {
-    for (size_t k = 0; k < sizeof buf; k++)
-      buf[k] = pattern(put + k);
-    ptrdiff_t n = afdio_pipe_write(c, buf, sizeof buf);
-    if (n == AFDIO_EAGAIN)
-      break;
-    cr_assert_gt(n, 0);
-    put += (size_t)n;
-  }
+  (void)fill(c, &put, 1000);
   cr_assert_gt(put, (size_t)8192, "only %zu bytes taken", put);
   afdio_pipe_close(c);
   /* Every byte taken arrives, then the end. */
